@@ -1,0 +1,118 @@
+using System.Text.Json;
+
+namespace Vcmr.Data;
+
+/// <summary>
+/// Reads and writes TVR annotation jsonl files (tvr_{train,val,test_public}_release.jsonl). Strict: a malformed
+/// line, a missing field, a moment outside [0, duration], <c>ed &lt; st</c>, a duplicate desc_id or (when a video
+/// list is given) an unknown video is an error naming the file and line.
+/// </summary>
+public static class TvrAnnotations
+{
+    /// <param name="videos">The split's videos (from tvr_video2dur_idx.json); null skips the unknown-video check.</param>
+    public static IReadOnlyList<TvrQuery> Read(string path, IReadOnlyDictionary<string, VideoEntry>? videos = null)
+    {
+        var queries = new List<TvrQuery>();
+        var lineOf = new Dictionary<int, int>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            string where = $"{path}:{lineNumber}";
+            TvrQuery q = Parse(line, where);
+            if (lineOf.TryGetValue(q.DescId, out int first))
+                throw new DataFormatException($"{where}: desc_id {q.DescId} is a duplicate of line {first}");
+            lineOf[q.DescId] = lineNumber;
+            if (videos != null && q.VidName != null && !videos.ContainsKey(q.VidName))
+                throw new DataFormatException($"{where}: vid_name '{q.VidName}' is not in the split's video index");
+            queries.Add(q);
+        }
+        return queries;
+    }
+
+    /// <summary>Parses one line; <paramref name="where"/> ("file:line") prefixes every error.</summary>
+    public static TvrQuery Parse(string line, string where)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException($"{where}: not valid JSON ({e.Message})", e);
+        }
+        using (doc)
+        {
+            var o = doc.RootElement;
+            if (o.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{where}: expected a JSON object");
+            var idElement = Get(o, "desc_id", where);
+            if (!idElement.TryGetInt32(out int descId)) throw Invalid("desc_id", idElement, where);
+            var descElement = Get(o, "desc", where);
+            string desc = descElement.ValueKind == JsonValueKind.String ? descElement.GetString()! : throw Invalid("desc", descElement, where);
+            if (!o.TryGetProperty("vid_name", out var vid))
+                return new TvrQuery(descId, desc); // test_public: no ground truth
+            string vidName = vid.ValueKind == JsonValueKind.String ? vid.GetString()! : throw Invalid("vid_name", vid, where);
+            var durationElement = Get(o, "duration", where);
+            double duration = durationElement.ValueKind == JsonValueKind.Number ? durationElement.GetDouble() : throw Invalid("duration", durationElement, where);
+            var ts = Get(o, "ts", where); // values may be ints in the release
+            if (ts.ValueKind != JsonValueKind.Array || ts.GetArrayLength() != 2
+                || ts[0].ValueKind != JsonValueKind.Number || ts[1].ValueKind != JsonValueKind.Number)
+                throw Invalid("ts", ts, where);
+            var typeElement = Get(o, "type", where);
+            QueryType type = typeElement.ValueKind != JsonValueKind.String ? throw Invalid("type", typeElement, where)
+                : typeElement.GetString() switch
+                {
+                    "v" => QueryType.V, "t" => QueryType.T, "vt" => QueryType.VT, _ => throw Invalid("type", typeElement, where),
+                };
+            double st = ts[0].GetDouble(), ed = ts[1].GetDouble();
+            if (ed < st) throw new DataFormatException($"{where}: desc_id {descId}: ts [{st}, {ed}] ends before it starts");
+            if (st < 0 || ed > duration)
+                throw new DataFormatException($"{where}: desc_id {descId}: ts [{st}, {ed}] is outside the video [0, {duration}]");
+            return new TvrQuery(descId, desc, vidName, duration, st, ed, type);
+        }
+    }
+
+    /// <summary>Writes queries in the release layout (field order as the release), atomically.</summary>
+    public static void Write(string path, IEnumerable<TvrQuery> queries)
+    {
+        AtomicFile.WriteStream(path, stream =>
+        {
+            var newline = new byte[] { (byte)'\n' };
+            foreach (var q in queries)
+            {
+                using (var json = new Utf8JsonWriter(stream))
+                {
+                    json.WriteStartObject();
+                    if (q.HasGroundTruth)
+                    {
+                        json.WriteString("vid_name", q.VidName);
+                        json.WriteNumber("duration", q.Duration!.Value);
+                        json.WriteStartArray("ts");
+                        json.WriteNumberValue(q.Start!.Value);
+                        json.WriteNumberValue(q.End!.Value);
+                        json.WriteEndArray();
+                    }
+                    json.WriteString("desc", q.Desc);
+                    if (q.Type is { } type) json.WriteString("type", TypeName(type));
+                    json.WriteNumber("desc_id", q.DescId);
+                    json.WriteEndObject();
+                }
+                stream.Write(newline);
+            }
+        });
+    }
+
+    /// <summary>The release's spelling of a query type: v, t or vt.</summary>
+    public static string TypeName(QueryType type) => type switch
+    {
+        QueryType.V => "v", QueryType.T => "t", _ => "vt",
+    };
+
+    private static JsonElement Get(JsonElement o, string key, string where) =>
+        o.TryGetProperty(key, out var e) ? e : throw new DataFormatException($"{where}: missing key '{key}'");
+
+    private static DataFormatException Invalid(string key, JsonElement value, string where) =>
+        new($"{where}: key '{key}' has an invalid value {value.GetRawText()}");
+}
