@@ -1,13 +1,11 @@
-using System.Diagnostics;
 using Vcmr.Data;
 using Vcmr.Evaluation;
 using Vcmr.Inference;
-using Xunit.Abstractions;
 
 namespace Vcmr.Tests.Evaluation;
 
 /// <summary>Invariants on seeded random submissions, and the oracle / never-hit submissions on the real val split.</summary>
-public class TvrMetricsPropertyTests(ITestOutputHelper output)
+public class TvrMetricsPropertyTests
 {
     private static readonly Dictionary<string, int> Video2Idx = Enumerable.Range(0, 6).ToDictionary(i => $"v{i}", i => 100 + i);
 
@@ -64,7 +62,7 @@ public class TvrMetricsPropertyTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public void ValOracleScores100AndNeverHitScores0Fast()
+    public void ValOracleScores100AndNeverHitScores0()
     {
         Skip.If(RepoPaths.SharedTvr is null, "../shared/data/tvr is absent");
         string dir = RepoPaths.SharedTvr!;
@@ -84,16 +82,12 @@ public class TvrMetricsPropertyTests(ITestOutputHelper output)
             oracleVr.Add(new(q.DescId, q.Desc, [new(video, 0, 0, 0), .. rest]));
             never.Add(new(q.DescId, q.Desc, Enumerable.Repeat(new Prediction(video == 0 ? 1 : 0, q.Start!.Value, q.End!.Value, 0), 100).ToList()));
         }
-        var sw = Stopwatch.StartNew();
         var best = TvrMetrics.Evaluate(new Submission(video2Idx, oracle, oracle, oracleVr), gt);
-        sw.Stop();
-        output.WriteLine($"10,895 queries x 100 predictions x 3 tasks: {sw.Elapsed.TotalMilliseconds:F0} ms");
         foreach (var table in best.Tables)
             Assert.All(table.Values, kv => Assert.Equal(100.0, kv.Value));
         Assert.Equal("v 74.32 t 8.85 vt 16.83", best["VCMR_by_type"].DescTypeRatio);
         var worst = TvrMetrics.Evaluate(new Submission(video2Idx, never, never, never), gt);
         foreach (var table in worst.Tables)
             Assert.All(table.Values, kv => Assert.Equal(0.0, kv.Value));
-        Assert.True(sw.Elapsed.TotalSeconds < 2, $"evaluation took {sw.Elapsed.TotalSeconds:F2} s");
     }
 }

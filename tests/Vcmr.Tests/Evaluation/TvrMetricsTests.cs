@@ -141,3 +141,24 @@ public class TvrMetricsTests
         Assert.Contains("1 GT videos are missing (first desc_ids: 1 (zzz))", v.Message);
     }
 }
+
+public class TvrEvaluationTests
+{
+    [Fact]
+    public void EvaluatesFilesAndSavesTheOfficialJson()
+    {
+        string dir = Directory.CreateTempSubdirectory("vcmr-eval").FullName;
+        string gtPath = Path.Combine(dir, "gt.jsonl"), subPath = Path.Combine(dir, "sub.json"), outPath = Path.Combine(dir, "metrics.json");
+        TvrAnnotations.Write(gtPath, [new TvrQuery(5, "q", "a", 60, 0, 10, QueryType.T), new TvrQuery(6, "r", "a", 60, 0, 10, QueryType.T)]);
+        var vr = new List<QueryPredictions> { new(5, "q", [new Prediction(10, 0, 0, 1)]), new(6, "r", [new Prediction(11, 0, 0, 1)]) };
+        SubmissionJson.Write(subPath, new Submission(new Dictionary<string, int> { ["a"] = 10 }, null, null, vr));
+        var result = TvrEvaluation.EvaluateFiles(subPath, gtPath, outPath);
+        Assert.Equal(50.0, result["VR"]["r1"]);
+        Assert.Equal(50.0, result["VR_by_type"]["t-r1"]);
+        Assert.Equal(result.ToJson(), File.ReadAllText(outPath));
+
+        SubmissionJson.Write(subPath, new Submission(new Dictionary<string, int> { ["a"] = 10 }, null, null, vr.Take(1).ToList()));
+        var e = Assert.Throws<DataFormatException>(() => TvrEvaluation.EvaluateFiles(subPath, gtPath));
+        Assert.Contains($"{subPath} against {gtPath}: submission VR: 1 missing desc_ids (first: 6)", e.Message);
+    }
+}
