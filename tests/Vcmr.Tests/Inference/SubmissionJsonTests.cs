@@ -1,0 +1,66 @@
+using Vcmr.Data;
+using Vcmr.Inference;
+
+namespace Vcmr.Tests.Inference;
+
+public class SubmissionJsonTests
+{
+    private static string TempFile(string? json = null)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("vcmr-sub").FullName, "submission.json");
+        if (json != null) File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void RoundTripKeepsEveryFieldAndOmitsAbsentTasks()
+    {
+        var sub = new Submission(
+            new Dictionary<string, int> { ["a"] = 19614, ["b"] = 19615 },
+            [new QueryPredictions(87175, "q \"one\"", [new(19614, 1.5, 6.0, 0.25), new(19615, 0, 4.5, 1e-9)])],
+            null,
+            [new QueryPredictions(87175, "q \"one\"", [new(19615, 0, 0, 3.75)])]);
+        string path = TempFile();
+        SubmissionJson.Write(path, sub);
+        var again = SubmissionJson.Read(path);
+        Assert.Equal(sub.Video2Idx, again.Video2Idx);
+        Assert.Null(again.Svmr);
+        Assert.Equal(sub.Vcmr![0].Desc, again.Vcmr![0].Desc);
+        Assert.Equal(sub.Vcmr[0].Predictions, again.Vcmr[0].Predictions);
+        Assert.Equal(sub.Vr![0].Predictions, again.Vr![0].Predictions);
+        Assert.DoesNotContain("SVMR", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void ReadsIntegerTimes()
+    {
+        var sub = SubmissionJson.Read(TempFile("""{"video2idx": {"a": 3}, "VR": [{"desc_id": 1, "desc": "x", "predictions": [[3, 0, 0, 2]]}]}"""));
+        Assert.Equal(new Prediction(3, 0, 0, 2), sub.Vr![0].Predictions[0]);
+    }
+
+    [Theory]
+    [InlineData("""{"VR": []}""", "key video2idx: missing")]
+    [InlineData("""{"video2idx": {}}""", "none of the keys")]
+    [InlineData("""{"video2idx": {}, "VCMR": [{"desc_id": 7, "predictions": [[1, 2, "NaN", 0]]}, {"desc_id": 8, "predictions": [[1, 2]]}, {"desc_id": 9, "predictions": [[1, 0, 1, 0]]}]}""",
+        "key VCMR: 2 malformed queries, first: desc_id 7 (row 0: [1, 2, \"NaN\", 0]), desc_id 8 (row 0: [1, 2])")]
+    [InlineData("""{"video2idx": {}, "VCMR": [{"desc_id": 7, "predictions": [[1, 5, 2, 0]]}]}""", "desc_id 7 (row 0")]
+    [InlineData("""{"video2idx": {}, "SVMR": [{"desc": "no id", "predictions": []}]}""", "key SVMR: 1 malformed queries, first: entry 1 (no integer desc_id)")]
+    public void MalformedInputNamesFileKeyAndIds(string json, string expected)
+    {
+        string path = TempFile(json);
+        var e = Assert.Throws<DataFormatException>(() => SubmissionJson.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ValidateListsMissingUnknownDuplicateAndEmptyWithCounts()
+    {
+        QueryPredictions Q(int id, int n) => new(id, "", Enumerable.Repeat(new Prediction(1, 0, 1, 0), n).ToList());
+        var task = new[] { Q(1, 1), Q(2, 0), Q(2, 1), Q(9, 1) };
+        var e = Assert.Throws<DataFormatException>(() => SubmissionJson.Validate(task, [1, 2, 3, 4, 5, 6, 7, 8], "VCMR"));
+        Assert.Equal("VCMR: 6 missing desc_ids (first: 3, 4, 5, 6, 7); 1 unknown desc_ids (first: 9); "
+            + "1 duplicate desc_ids (first: 2); 1 empty-prediction desc_ids (first: 2)", e.Message);
+        SubmissionJson.Validate([Q(1, 1), Q(2, 3)], [1, 2], "VCMR"); // a complete task passes
+    }
+}
