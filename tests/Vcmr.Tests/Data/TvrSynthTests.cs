@@ -3,7 +3,7 @@ using Vcmr.Runtime;
 
 namespace Vcmr.Tests.Data;
 
-public class TvrSynthTests
+public class TvrSynthTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly SynthOptions Tiny = new(TrainVideos: 6, ValVideos: 3, TestVideos: 2, VideoDim: 16, TextDim: 8);
 
@@ -73,5 +73,24 @@ public class TvrSynthTests
         var written = File.GetLastWriteTimeUtc(ca.VideoFeatures);
         TvrSynth.Generate(a, Tiny);
         Assert.Equal(written, File.GetLastWriteTimeUtc(ca.VideoFeatures));
+    }
+
+    [Fact]
+    public void StatisticsFollowTvrVal()
+    {
+        var options = Tiny with { TrainVideos = 0, ValVideos = 300, TestVideos = 0 };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var corpus = TvrSynth.Generate(Directory.CreateTempSubdirectory("vcmr-synth").FullName, options);
+        var val = TvrAnnotations.Read(corpus.Annotations("val"));
+        double duration = VideoIndex.Read(corpus.VideoIndexPath)["val"].Values.Average(v => v.Duration);
+        double moment = val.Average(q => q.End!.Value - q.Start!.Value);
+        double v = val.Count(q => q.Type == QueryType.V) / (double)val.Count, t = val.Count(q => q.Type == QueryType.T) / (double)val.Count;
+        double words = val.Average(q => q.Desc.Split(' ').Length);
+        output.WriteLine($"{val.Count} queries in {watch.ElapsedMilliseconds} ms: duration {duration:F1} s, moment {moment:F2} s, v {v:P1}, t {t:P1}, words {words:F1}");
+        Assert.InRange(duration, 70, 82); // TVR val 75.7
+        Assert.InRange(moment, 6.5, 12); // TVR val 9.2
+        Assert.InRange(v, 0.69, 0.79); // TVR val 74.3%
+        Assert.InRange(t, 0.05, 0.13); // TVR val 8.8%
+        Assert.InRange(words, 8, 16); // TVR val 12.2
     }
 }
