@@ -31,7 +31,7 @@ public sealed class TvrFeatureSet : IDisposable
     public FeatureMatrix ReadQuery(int descId)
     {
         var q = Query.Read(descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        CheckTextWidth(q.Cols, Query.Path, descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        CheckTextWidth(q.Cols, Query, Subtitle, descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return q.Truncate(Options.MaxDescLen).L2NormalizeRows();
     }
 
@@ -40,10 +40,10 @@ public sealed class TvrFeatureSet : IDisposable
         FeatureMatrix? video = Video?.Read(vidName), sub = Subtitle?.Read(vidName);
         if (sub != null)
         {
-            CheckTextWidth(sub.Cols, Subtitle!.Path, vidName);
+            CheckTextWidth(sub.Cols, Subtitle!, Query, vidName);
             if (video != null && video.Rows != sub.Rows)
                 throw new DataFormatException(
-                    $"{Subtitle.Path}: key '{vidName}' has shape ({sub.Rows}, {sub.Cols}) but {Video!.Path} has ({video.Rows}, {video.Cols}): clip counts differ");
+                    $"{Subtitle!.Path}: key '{vidName}' has shape ({sub.Rows}, {sub.Cols}) but {Video!.Path} has ({video.Rows}, {video.Cols}): clip counts differ");
             sub = sub.Truncate(Options.MaxCtxLen);
             if (Options.NormalizeSubtitle) sub = sub.L2NormalizeRows();
         }
@@ -56,11 +56,10 @@ public sealed class TvrFeatureSet : IDisposable
         return new ContextFeatures(video, sub);
     }
 
-    private void CheckTextWidth(int cols, string path, string key)
+    private static void CheckTextWidth(int cols, FeatureStore store, FeatureStore? other, string key)
     {
-        int? other = path == Query.Path ? Subtitle?.Dim : Query.Dim;
-        if (other is int d && d != cols)
-            throw new DataFormatException($"{path}: key '{key}' has text feature dim {cols}, but the other text file has {d}");
+        if (other?.Dim is int d && d != cols)
+            throw new DataFormatException($"{store.Path}: key '{key}' has text feature dim {cols}, but {other.Path} has {d}");
     }
 
     public void Dispose()

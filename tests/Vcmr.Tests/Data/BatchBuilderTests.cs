@@ -77,6 +77,19 @@ public class BatchBuilderTests
     }
 
     [Fact]
+    public void TextWidthMismatchBetweenSubtitleAndQueryFilesNamesBoth()
+    {
+        string dir = Directory.CreateTempSubdirectory("vcmr-batch").FullName;
+        FeatureStoreWriter.Write(Path.Combine(dir, "s.h5"), new Dictionary<string, FeatureMatrix> { ["a"] = Matrix(3, 2) });
+        FeatureStoreWriter.Write(Path.Combine(dir, "q.h5"), new Dictionary<string, FeatureMatrix> { ["7"] = Matrix(2, 3) });
+        using var features = new TvrFeatureSet(FeatureStore.Open(Path.Combine(dir, "q.h5")), null, FeatureStore.Open(Path.Combine(dir, "s.h5")));
+        features.ReadContext("a");
+        var e = Assert.Throws<DataFormatException>(() => features.ReadQuery(7));
+        Assert.Contains("q.h5: key '7' has text feature dim 3, but", e.Message);
+        Assert.Contains("s.h5 has 2", e.Message);
+    }
+
+    [Fact]
     public void EpochOrderIsSeededAndCoversEveryQueryOnce()
     {
         TorchNative.EnsureLoaded();
