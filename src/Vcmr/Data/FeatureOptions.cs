@@ -1,0 +1,14 @@
+namespace Vcmr.Data;
+
+/// <summary>How stored features become model inputs (defaults are the reference's).</summary>
+/// <param name="MaxCtxLen">max_ctx_l: clips kept per video.</param>
+/// <param name="MaxDescLen">max_desc_l: tokens kept per query.</param>
+/// <param name="NormalizeVideo">false = --no_norm_vfeat (the resnet_i3d concat file is already normalised per part).</param>
+/// <param name="NormalizeSubtitle">false = --no_norm_tfeat.</param>
+/// <param name="Tef">Append the [i/L, (i+1)/L] columns to the video stream (ctx_mode with tef).</param>
+public sealed record FeatureOptions(
+    int MaxCtxLen = 100,
+    int MaxDescLen = 30,
+    bool NormalizeVideo = true,
+    bool NormalizeSubtitle = true,
+    bool Tef = false);

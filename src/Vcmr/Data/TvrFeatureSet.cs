@@ -1,0 +1,71 @@
+namespace Vcmr.Data;
+
+/// <summary>The clip features of one video after truncation, normalisation and TEF; the two streams are aligned.</summary>
+public sealed record ContextFeatures(FeatureMatrix? Video, FeatureMatrix? Subtitle)
+{
+    public int Clips => (Video ?? Subtitle)!.Rows;
+}
+
+/// <summary>
+/// The feature files of one context mode (video and/or subtitle, plus queries), read through one options set.
+/// Checks across files: the subtitle and query stores share one text width, and a video's subtitle clip count
+/// equals its visual clip count (the reference builds the subtitle file on the video clip grid).
+/// </summary>
+public sealed class TvrFeatureSet : IDisposable
+{
+    public FeatureStore? Video { get; }
+    public FeatureStore? Subtitle { get; }
+    public FeatureStore Query { get; }
+    public FeatureOptions Options { get; }
+
+    public TvrFeatureSet(FeatureStore query, FeatureStore? video, FeatureStore? subtitle, FeatureOptions? options = null)
+    {
+        if (video == null && subtitle == null) throw new ArgumentException("a context mode needs a video or a subtitle store");
+        Query = query;
+        Video = video;
+        Subtitle = subtitle;
+        Options = options ?? new FeatureOptions();
+    }
+
+    /// <summary>(N_tokens ≤ max_desc_l, 768) query features, L2-normalised per token as the reference always does.</summary>
+    public FeatureMatrix ReadQuery(int descId)
+    {
+        var q = Query.Read(descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        CheckTextWidth(q.Cols, Query, Subtitle, descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return q.Truncate(Options.MaxDescLen).L2NormalizeRows();
+    }
+
+    public ContextFeatures ReadContext(string vidName)
+    {
+        FeatureMatrix? video = Video?.Read(vidName), sub = Subtitle?.Read(vidName);
+        if (sub != null)
+        {
+            CheckTextWidth(sub.Cols, Subtitle!, Query, vidName);
+            if (video != null && video.Rows != sub.Rows)
+                throw new DataFormatException(
+                    $"{Subtitle!.Path}: key '{vidName}' has shape ({sub.Rows}, {sub.Cols}) but {Video!.Path} has ({video.Rows}, {video.Cols}): clip counts differ");
+            sub = sub.Truncate(Options.MaxCtxLen);
+            if (Options.NormalizeSubtitle) sub = sub.L2NormalizeRows();
+        }
+        if (video != null)
+        {
+            video = video.Truncate(Options.MaxCtxLen);
+            if (Options.NormalizeVideo) video = video.L2NormalizeRows();
+            if (Options.Tef) video = video.AppendTef();
+        }
+        return new ContextFeatures(video, sub);
+    }
+
+    private static void CheckTextWidth(int cols, FeatureStore store, FeatureStore? other, string key)
+    {
+        if (other?.Dim is int d && d != cols)
+            throw new DataFormatException($"{store.Path}: key '{key}' has text feature dim {cols}, but {other.Path} has {d}");
+    }
+
+    public void Dispose()
+    {
+        Query.Dispose();
+        Video?.Dispose();
+        Subtitle?.Dispose();
+    }
+}
