@@ -1,0 +1,153 @@
+using Vcmr.Data;
+using Vcmr.Models;
+using static TorchSharp.torch;
+
+namespace Vcmr.Inference;
+
+/// <summary>A query to answer: its batch row is matched by desc_id; GtVideo (val only) enables SVMR.</summary>
+public sealed record InferenceQuery(int DescId, string Desc, string? GtVideo);
+
+/// <summary>
+/// TVR corpus-level inference (reference/tvr-xml.md section 3) for any model that is both a video retriever and a
+/// moment localizer: encode every video once, score all (query, video) pairs, keep the top videos, score spans
+/// P_st * exp(alpha * s) * P_ed under the length mask, and emit VCMR, SVMR and VR lists. Lists hold the top
+/// MaxBeforeNms entries (the NMS input); <see cref="Cut"/> trims them to MaxPredictions.
+/// </summary>
+public static class CorpusInference
+{
+    /// <summary>Encodes the corpus batch by batch into one index (in the order of the batches).</summary>
+    public static (TEnc Index, List<string> VidNames) EncodeCorpus<TEnc>(IVideoRetriever<TEnc> retriever, IEnumerable<ContextBatch> corpus)
+        where TEnc : IDisposable
+    {
+        var chunks = new List<TEnc>();
+        var names = new List<string>();
+        using var noGrad = no_grad();
+        try
+        {
+            foreach (var batch in corpus)
+            {
+                chunks.Add(retriever.EncodeContext(batch));
+                names.AddRange(batch.VidNames);
+            }
+            if (chunks.Count == 0) throw new ArgumentException("the corpus has no videos", nameof(corpus));
+            return (retriever.Concat(chunks), names);
+        }
+        finally
+        {
+            foreach (var c in chunks) c.Dispose();
+        }
+    }
+
+    /// <param name="video2idx">video name to the submission's video_idx; must hold every corpus video.</param>
+    public static Submission Run<TModel, TEnc>(TModel model, IEnumerable<ContextBatch> corpus, IEnumerable<QueryBatch> queryBatches,
+        IReadOnlyDictionary<int, InferenceQuery> queries, IReadOnlyDictionary<string, int> video2idx, CorpusInferenceOptions options)
+        where TModel : IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
+    {
+        options.Validate();
+        var (index, names) = EncodeCorpus(model, corpus);
+        using var _ = index;
+        var corpusIdx = names.Select(n => video2idx.TryGetValue(n, out int i) ? i
+            : throw new KeyNotFoundException($"video '{n}' of the corpus is not in video2idx")).ToArray();
+        var position = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
+        var vcmr = new List<QueryPredictions>();
+        var svmr = new List<QueryPredictions>();
+        var vr = new List<QueryPredictions>();
+        using var noGrad = no_grad();
+        foreach (var qb in queryBatches)
+        {
+            using var scope = NewDisposeScope();
+            var info = qb.DescIds.Select(id => queries.TryGetValue(id, out var q) ? q
+                : throw new KeyNotFoundException($"desc_id {id} of a query batch has no query record")).ToList();
+            var (topScores, topVideos) = TopVideos(model, qb, index, options);
+            var (st, ed) = Probabilities(model, qb, index, topVideos);
+            var vcmrTop = TopSpans(st, ed, topScores, options);
+            var vrScores = topScores.cpu().data<float>().ToArray();
+            var vrVideos = topVideos.cpu().data<long>().ToArray();
+            long k = topVideos.shape[1];
+            for (int r = 0; r < info.Count; r++)
+            {
+                vcmr.Add(new(info[r].DescId, info[r].Desc, vcmrTop[r].Select(s => ToPrediction(s, v => corpusIdx[vrVideos[r * k + v]], options)).ToList()));
+                vr.Add(new(info[r].DescId, info[r].Desc, Enumerable.Range(0, (int)k)
+                    .Select(v => new Prediction(corpusIdx[vrVideos[r * k + v]], 0, 0, vrScores[r * k + v])).ToList()));
+            }
+            // SVMR: spans on the ground-truth video only, scored P_st * P_ed.
+            var gtRows = Enumerable.Range(0, info.Count).Where(r => info[r].GtVideo is not null).ToList();
+            if (gtRows.Count == 0) continue;
+            var gt = tensor(gtRows.Select(r => position.TryGetValue(info[r].GtVideo!, out int p) ? (long)p
+                : throw new KeyNotFoundException($"ground-truth video '{info[r].GtVideo}' of desc_id {info[r].DescId} is not in the corpus")).ToArray(),
+                device: topVideos.device).unsqueeze(1);
+            using var rows = tensor(gtRows.Select(r => (long)r).ToArray(), device: topVideos.device);
+            var sub = new QueryBatch(gtRows.Select(r => qb.DescIds[r]).ToList(), qb.Features.index_select(0, rows), qb.Mask.index_select(0, rows));
+            var (gst, ged) = Probabilities(model, sub, index, gt);
+            var svmrTop = TopSpans(gst, ged, ones(gtRows.Count, 1, device: gst.device), options);
+            for (int g = 0; g < gtRows.Count; g++)
+            {
+                int vid = corpusIdx[gt[g, 0].item<long>()];
+                var q = info[gtRows[g]];
+                svmr.Add(new(q.DescId, q.Desc, svmrTop[g].Select(s => ToPrediction(s, _ => vid, options)).ToList()));
+            }
+        }
+        return new Submission(video2idx, vcmr, svmr.Count > 0 ? svmr : null, vr);
+    }
+
+    /// <summary>(Nq, K) exp(alpha * s) of the K best videos and their positions in the index, best first.</summary>
+    public static (Tensor Scores, Tensor Videos) TopVideos<TEnc>(IVideoRetriever<TEnc> retriever, QueryBatch queries, TEnc index,
+        CorpusInferenceOptions options) where TEnc : IDisposable
+    {
+        var scores = retriever.ScoreVideos(queries, index);
+        int k = (int)Math.Min(options.TopVideos, scores.shape[1]);
+        var (values, videos) = scores.topk(k, dim: 1);
+        return (exp(values * options.Alpha), videos);
+    }
+
+    /// <summary>(Nq, K, L) start and end probabilities (softmax over clips; padding at 0).</summary>
+    public static (Tensor Start, Tensor End) Probabilities<TEnc>(IMomentLocalizer<TEnc> localizer, QueryBatch queries, TEnc index,
+        Tensor candidates) where TEnc : IDisposable
+    {
+        var (st, ed) = localizer.SpanLogits(queries, index, candidates);
+        return (softmax(st, -1), softmax(ed, -1));
+    }
+
+    /// <summary>Valid-span mask (L, L): 1 iff min &lt;= j - i &lt; max.</summary>
+    public static Tensor LengthMask(long l, int min, int max, Device device)
+    {
+        var o = ones(l, l, device: device);
+        return o.triu(min) * (1 - o.triu(max));
+    }
+
+    /// <summary>For each query, the MaxBeforeNms best (video slot, i, j, score) over its K videos.</summary>
+    public static List<(int Slot, int Start, int End, float Score)>[] TopSpans(Tensor st, Tensor ed, Tensor videoScores,
+        CorpusInferenceOptions options)
+    {
+        long nq = st.shape[0], k = st.shape[1], l = st.shape[2];
+        var span = st.unsqueeze(3) * videoScores.unsqueeze(2).unsqueeze(3) * ed.unsqueeze(2)
+                 * LengthMask(l, options.MinSpan, options.MaxSpan, st.device);
+        int top = (int)Math.Min(options.MaxBeforeNms, k * l * l);
+        var (values, flat) = span.view(nq, -1).topk(top, dim: 1);
+        var v = values.cpu().data<float>().ToArray();
+        var f = flat.cpu().data<long>().ToArray();
+        var result = new List<(int, int, int, float)>[nq];
+        for (int q = 0; q < nq; q++)
+        {
+            result[q] = new(top);
+            for (int t = 0; t < top; t++)
+            {
+                long x = f[q * top + t];
+                if (v[q * top + t] <= 0) break; // only masked spans are left
+                result[q].Add(((int)(x / (l * l)), (int)(x / l % l), (int)(x % l), v[q * top + t]));
+            }
+        }
+        return result;
+    }
+
+    private static Prediction ToPrediction((int Slot, int Start, int End, float Score) s, Func<int, int> videoIdx, CorpusInferenceOptions o) =>
+        new(videoIdx(s.Slot), s.Start * o.ClipSeconds, (s.End + 1) * o.ClipSeconds, s.Score);
+
+    /// <summary>Cuts every list to MaxPredictions (get_submission_top_n), after optional NMS.</summary>
+    public static Submission Cut(Submission s, int n)
+    {
+        IReadOnlyList<QueryPredictions>? Trim(IReadOnlyList<QueryPredictions>? list) =>
+            list?.Select(q => q with { Predictions = q.Predictions.Take(n).ToList() }).ToList();
+        return s with { Vcmr = Trim(s.Vcmr), Svmr = Trim(s.Svmr), Vr = Trim(s.Vr) };
+    }
+}

@@ -1,0 +1,236 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vcmr.Data;
+using Vcmr.Models.Layers;
+using static TorchSharp.torch;
+
+namespace Vcmr.Models.Xml;
+
+/// <summary>Outputs of XML on a training batch where row i pairs query i with video i.</summary>
+/// <param name="StartLogits">(N, L) masked start logits on the paired video.</param>
+/// <param name="EndLogits">(N, L) masked end logits.</param>
+/// <param name="VideoScores">(N, N) cosine video scores, queries x videos; the diagonal holds the positives.</param>
+public sealed record XmlOutputs(Tensor StartLogits, Tensor EndLogits, Tensor VideoScores);
+
+/// <summary>
+/// Cross-modal Moment Localization (Lei et al., TVR, ECCV 2020), faithful to model_xml.py. Submodule names
+/// match the reference state dict so checkpoints map by name. One network is both the video retriever
+/// (shallow-layer cosine, max over clips) and the moment localizer (ConvSE over deep-layer similarities).
+/// </summary>
+public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IMomentLocalizer<XmlEncodedContext>
+{
+    public XmlConfig Config { get; }
+
+    private readonly TrainablePositionalEncoding query_pos_embed, ctx_pos_embed;
+    private readonly LinearLayer query_input_proj;
+    private readonly BertAttention query_encoder;
+    private readonly LinearLayer? video_input_proj, sub_input_proj;
+    private readonly BertAttention? video_encoder1, video_encoder2, sub_encoder1, sub_encoder2;
+    private readonly BertSelfAttention? video_cross_att, sub_cross_att;
+    private readonly LayerNorm? video_cross_layernorm, sub_cross_layernorm;
+    private readonly Linear? video_query_linear, sub_query_linear;
+    private readonly Linear? modular_vector_mapping;
+    private readonly Conv1d merged_st_predictor, merged_ed_predictor;
+
+    public XmlModel(XmlConfig config) : base(nameof(XmlModel))
+    {
+        Config = config.Validate();
+        int d = config.HiddenSize;
+        query_pos_embed = new TrainablePositionalEncoding(config.MaxQueryLength, d, config.InputDropout);
+        ctx_pos_embed = new TrainablePositionalEncoding(config.MaxContextLength, d, config.InputDropout);
+        query_input_proj = new LinearLayer(config.TextDim, d, config.InputDropout);
+        query_encoder = Encoder();
+        if (config.HasVideo)
+        {
+            video_input_proj = new LinearLayer(config.VideoInputDim, d, config.InputDropout);
+            (video_encoder1, video_encoder2) = (Encoder(), Encoder());
+            video_query_linear = nn.Linear(d, d);
+        }
+        if (config.HasSub)
+        {
+            sub_input_proj = new LinearLayer(config.SubInputDim, d, config.InputDropout);
+            (sub_encoder1, sub_encoder2) = (Encoder(), Encoder());
+            sub_query_linear = nn.Linear(d, d);
+        }
+        // Cross-attention needs both streams; the reference builds it only for video_sub.
+        if (config.CrossAttention && config.HasVideo && config.HasSub)
+        {
+            video_cross_att = new BertSelfAttention(d, config.Heads, config.Dropout);
+            sub_cross_att = new BertSelfAttention(d, config.Heads, config.Dropout);
+            video_cross_layernorm = nn.LayerNorm(d);
+            sub_cross_layernorm = nn.LayerNorm(d);
+        }
+        if (config.Modular) modular_vector_mapping = nn.Linear(d, 2, hasBias: false);
+        long pad = config.ConvKernelSize / 2;
+        merged_st_predictor = nn.Conv1d(1, 1, config.ConvKernelSize, padding: pad, bias: false);
+        merged_ed_predictor = nn.Conv1d(1, 1, config.ConvKernelSize, padding: pad, bias: false);
+        RegisterComponents();
+        InitWeights();
+    }
+
+    private BertAttention Encoder() => new(Config.HiddenSize, Config.Heads, Config.Dropout);
+
+    // Reference init: Linear/Embedding N(0, range), biases 0, LayerNorm (1, 0); Conv1d keeps torch's default.
+    private void InitWeights()
+    {
+        using var _ = no_grad();
+        foreach (var (_, m) in named_modules())
+        {
+            switch (m)
+            {
+                case Linear l:
+                    nn.init.normal_(l.weight!, 0, Config.InitializerRange);
+                    if (l.bias is not null) nn.init.zeros_(l.bias);
+                    break;
+                case Embedding e:
+                    nn.init.normal_(e.weight!, 0, Config.InitializerRange);
+                    break;
+                case LayerNorm n:
+                    nn.init.ones_(n.weight!);
+                    nn.init.zeros_(n.bias!);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>(q_v, q_s), each (N, D): the query's vector for the video and the subtitle stream.</summary>
+    public (Tensor Video, Tensor Sub) EncodeQuery(QueryBatch queries)
+    {
+        using var scope = NewDisposeScope();
+        var mask = queries.Mask;
+        var tokens = query_encoder.forward(query_pos_embed.forward(query_input_proj.forward(queries.Features)), mask);
+        Tensor qv, qs;
+        if (modular_vector_mapping is not null)
+        {
+            // (N, Lq, 2) token weights, softmax over tokens, one weighted sum per stream.
+            var logits = Masking.MaskLogits(modular_vector_mapping.forward(tokens), mask.unsqueeze(2));
+            var pooled = einsum("blm,bld->bmd", softmax(logits, 1), tokens);
+            (qv, qs) = (pooled[.., 0], pooled[.., 1]);
+        }
+        else
+        {
+            qv = qs = Masking.MaskLogits(tokens, mask.unsqueeze(2)).amax(1);
+        }
+        return (qv.MoveToOuterDisposeScope(), qs.MoveToOuterDisposeScope());
+    }
+
+    public XmlEncodedContext EncodeContext(ContextBatch context)
+    {
+        using var scope = NewDisposeScope();
+        var mask = context.Mask;
+        Tensor? f1v = null, f1s = null, f2v = null, f2s = null;
+        if (Config.HasVideo)
+            f1v = video_encoder1!.forward(ctx_pos_embed.forward(video_input_proj!.forward(
+                context.Video ?? throw new ArgumentException("ContextBatch.Video is null but the context mode reads video"))), mask);
+        if (Config.HasSub)
+            f1s = sub_encoder1!.forward(ctx_pos_embed.forward(sub_input_proj!.forward(
+                context.Subtitle ?? throw new ArgumentException("ContextBatch.Subtitle is null but the context mode reads subtitles"))), mask);
+        if (video_cross_att is not null)
+        {
+            var pair = mask.unsqueeze(2) * mask.unsqueeze(1);
+            var crossV = video_cross_layernorm!.forward(video_cross_att.forward(f1v!, f1s!, f1s!, pair) + f1v!);
+            var crossS = sub_cross_layernorm!.forward(sub_cross_att!.forward(f1s!, f1v!, f1v!, pair) + f1s!);
+            f2v = video_encoder2!.forward(crossV, mask);
+            f2s = sub_encoder2!.forward(crossS, mask);
+        }
+        else
+        {
+            if (f1v is not null) f2v = video_encoder2!.forward(f1v, mask);
+            if (f1s is not null) f2s = sub_encoder2!.forward(f1s, mask);
+        }
+        return new XmlEncodedContext(f1v, f2v, f1s, f2s, mask.alias()).MoveToOuterDisposeScope();
+    }
+
+    public XmlEncodedContext Concat(IReadOnlyList<XmlEncodedContext> chunks)
+    {
+        Tensor? Cat(Func<XmlEncodedContext, Tensor?> pick) =>
+            pick(chunks[0]) is null ? null : cat(chunks.Select(c => pick(c)!).ToArray(), 0);
+        return new XmlEncodedContext(Cat(c => c.Feat1Video), Cat(c => c.Feat2Video), Cat(c => c.Feat1Sub),
+            Cat(c => c.Feat2Sub), cat(chunks.Select(c => c.Mask).ToArray(), 0));
+    }
+
+    public Tensor ScoreVideos(QueryBatch queries, XmlEncodedContext encoded)
+    {
+        var (qv, qs) = EncodeQuery(queries);
+        using (qv) using (qs) return VideoScores(qv, qs, encoded);
+    }
+
+    /// <summary>(Nq, Nv): mean over streams of max over clips of cos(q_m, feat1_m[t]).</summary>
+    public Tensor VideoScores(Tensor qv, Tensor qs, XmlEncodedContext encoded)
+    {
+        using var scope = NewDisposeScope();
+        var streams = new List<Tensor>();
+        if (encoded.Feat1Video is not null) streams.Add(StreamScore(qv, encoded.Feat1Video, encoded.Mask));
+        if (encoded.Feat1Sub is not null) streams.Add(StreamScore(qs, encoded.Feat1Sub, encoded.Mask));
+        return (stack(streams).sum(dim: 0) / streams.Count).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor StreamScore(Tensor q, Tensor feat1, Tensor mask)
+    {
+        var qn = nn.functional.normalize(q, dim: -1);
+        var cn = nn.functional.normalize(feat1, dim: -1);
+        // one GEMM: (Nq, D) x (D, Nv*L)
+        var cos = matmul(qn, cn.reshape(-1, cn.shape[^1]).t()).view(q.shape[0], feat1.shape[0], feat1.shape[1]);
+        return Masking.MaskLogits(cos, mask.unsqueeze(0)).amax(2);
+    }
+
+    public (Tensor Start, Tensor End) SpanLogits(QueryBatch queries, XmlEncodedContext encoded, Tensor candidates)
+    {
+        var (qv, qs) = EncodeQuery(queries);
+        using (qv) using (qs) return SpanLogits(qv, qs, encoded, candidates);
+    }
+
+    /// <summary>(Nq, K, L) start/end logits of each query over its K candidate videos (indices into encoded).</summary>
+    public (Tensor Start, Tensor End) SpanLogits(Tensor qv, Tensor qs, XmlEncodedContext encoded, Tensor candidates)
+    {
+        using var scope = NewDisposeScope();
+        long nq = qv.shape[0], k = candidates.shape[1], l = encoded.Mask.shape[1];
+        Tensor? sim = null;
+        int streams = 0;
+        foreach (var (q, feat2, linear) in Streams(qv, qs, encoded))
+        {
+            // (Nq, D) x (D, Nv*L) over the whole corpus is one GEMM; then keep only the candidates' rows.
+            var all = matmul(linear.forward(q), feat2.reshape(-1, feat2.shape[^1]).t()).view(nq, -1, l);
+            var s = all.gather(1, candidates.unsqueeze(2).expand(nq, k, l));
+            sim = sim is null ? s : sim + s;
+            streams++;
+        }
+        var mask = encoded.Mask.index_select(0, candidates.flatten()).view(nq, k, l);
+        var (st, ed) = ConvSE(sim! / streams, mask);
+        return (st.MoveToOuterDisposeScope(), ed.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Forward pass on a training batch (query i paired with video i).</summary>
+    public XmlOutputs Forward(TrainingBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var (qv, qs) = EncodeQuery(batch.Query);
+        var encoded = EncodeContext(batch.Context);
+        var scores = VideoScores(qv, qs, encoded);
+        Tensor? sim = null;
+        int streams = 0;
+        foreach (var (q, feat2, linear) in Streams(qv, qs, encoded))
+        {
+            var s = einsum("nd,nld->nl", linear.forward(q), feat2);
+            sim = sim is null ? s : sim + s;
+            streams++;
+        }
+        var (st, ed) = ConvSE(sim! / streams, encoded.Mask);
+        return new XmlOutputs(st.MoveToOuterDisposeScope(), ed.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+    }
+
+    private IEnumerable<(Tensor Query, Tensor Feat2, Linear Linear)> Streams(Tensor qv, Tensor qs, XmlEncodedContext encoded)
+    {
+        if (encoded.Feat2Video is not null) yield return (qv, encoded.Feat2Video, video_query_linear!);
+        if (encoded.Feat2Sub is not null) yield return (qs, encoded.Feat2Sub, sub_query_linear!);
+    }
+
+    // ConvSE: a 1-channel Conv1d over the clip-similarity curve, one for start and one for end.
+    private (Tensor Start, Tensor End) ConvSE(Tensor sim, Tensor mask)
+    {
+        var flat = sim.reshape(-1, 1, sim.shape[^1]);
+        var st = merged_st_predictor.forward(flat).view(sim.shape);
+        var ed = merged_ed_predictor.forward(flat).view(sim.shape);
+        return (Masking.MaskLogits(st, mask), Masking.MaskLogits(ed, mask));
+    }
+}

@@ -1,0 +1,94 @@
+using Vcmr.Data;
+using Vcmr.Inference;
+using Vcmr.Models.Xml;
+using Vcmr.Runtime;
+using static TorchSharp.torch;
+
+namespace Vcmr.Tests.Inference;
+
+public class CorpusInferenceTests
+{
+    private static readonly XmlConfig Tiny = XmlConfig.Paper with
+    {
+        VisualDim = 12, TextDim = 8, HiddenSize = 16, Heads = 2, MaxContextLength = 20, MaxQueryLength = 6,
+    };
+
+    private static ContextBatch Videos(int first, int n, int l) => new(
+        Enumerable.Range(first, n).Select(i => $"v{i}").ToList(), randn(n, l, 12), randn(n, l, 8),
+        (arange(l).unsqueeze(0) < tensor(Enumerable.Range(0, n).Select(i => (long)(l - i % 3 * 4)).ToArray()).unsqueeze(1)).to(float32));
+
+    [Fact]
+    public void TopVideoSpanSearchEqualsBruteForceOverAllVideos()
+    {
+        Seeding.Seed(11);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var corpus = new[] { Videos(0, 4, 20), Videos(4, 3, 20) };
+        var qb = new QueryBatch(new[] { 10, 11, 12 }, randn(3, 6, 8), ones(3, 6));
+        var queries = new Dictionary<int, InferenceQuery>
+        {
+            [10] = new(10, "a", "v5"), [11] = new(11, "b", null), [12] = new(12, "c", "v0"),
+        };
+        var video2idx = Enumerable.Range(0, 7).ToDictionary(i => $"v{i}", i => 100 + i);
+        var options = CorpusInferenceOptions.Tvr with { TopVideos = 3, MaxBeforeNms = 50, MaxPredictions = 20 };
+        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, corpus, new[] { qb }, queries, video2idx, options);
+
+        // brute force: every span of every video, restricted afterwards to the 3 best videos
+        using var noGrad = no_grad();
+        var (index, _) = CorpusInference.EncodeCorpus(model, corpus);
+        var scores = exp(model.ScoreVideos(qb, index) * 20).data<float>().ToArray();
+        var all = arange(7).unsqueeze(0).expand(3, 7).contiguous();
+        var (st, ed) = CorpusInference.Probabilities(model, qb, index, all);
+        var mask = index.Mask;
+        for (int q = 0; q < 3; q++)
+        {
+            var best = Enumerable.Range(0, 7).OrderByDescending(v => scores[q * 7 + v]).Take(3).ToHashSet();
+            var expected = new List<(int V, int I, int J, double S)>();
+            foreach (int v in best)
+                for (int i = 0; i < 20; i++)
+                    for (int j = i + 2; j < Math.Min(20, i + 16); j++)
+                        expected.Add((v, i, j, st[q, v, i].item<float>() * scores[q * 7 + v] * ed[q, v, j].item<float>()));
+            var top = expected.OrderByDescending(e => e.S).Take(50).ToList();
+            var got = sub.Vcmr![q].Predictions;
+            Assert.Equal(50, got.Count);
+            for (int t = 0; t < 50; t++)
+            {
+                Assert.Equal(top[t].S, got[t].Score, top[t].S * 1e-4);
+                Assert.Equal(100 + top[t].V, got[t].VideoIdx);
+                Assert.Equal(top[t].I * 1.5, got[t].Start, 6);
+                Assert.Equal(top[t].J * 1.5 + 1.5, got[t].End, 6);
+                Assert.True(mask[top[t].V, top[t].J].item<float>() == 1); // padding has probability 0
+            }
+            Assert.Equal(best.Select(v => 100 + v).OrderBy(x => x), sub.Vr![q].Predictions.Select(p => p.VideoIdx).OrderBy(x => x));
+        }
+        // SVMR only where the ground truth is known, on that video, scored P_st * P_ed
+        Assert.Equal(new[] { 10, 12 }, sub.Svmr!.Select(p => p.DescId));
+        Assert.All(sub.Svmr![0].Predictions, p => Assert.Equal(105, p.VideoIdx));
+        var p0 = sub.Svmr![0].Predictions[0];
+        int i0 = (int)(p0.Start / 1.5), j0 = (int)(p0.End / 1.5) - 1;
+        Assert.Equal(st[0, 5, i0].item<float>() * ed[0, 5, j0].item<float>(), p0.Score, 1e-6);
+        Assert.All(CorpusInference.Cut(sub, 20).Vcmr!, q => Assert.Equal(20, q.Predictions.Count));
+        index.Dispose();
+    }
+
+    [Fact]
+    public void LengthMaskAllowsExactlyTheSpansFromMinToBelowMax()
+    {
+        using var m = CorpusInference.LengthMask(6, 2, 4, CPU);
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                Assert.Equal(j - i >= 2 && j - i < 4 ? 1f : 0f, m[i, j].item<float>());
+    }
+
+    [Fact]
+    public void AVideoMissingFromVideo2IdxIsNamed()
+    {
+        using var model = new XmlModel(Tiny);
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<KeyNotFoundException>(() => CorpusInference.Run<XmlModel, XmlEncodedContext>(model,
+            new[] { Videos(0, 2, 20) }, Array.Empty<QueryBatch>(), new Dictionary<int, InferenceQuery>(),
+            new Dictionary<string, int> { ["v0"] = 0 }, CorpusInferenceOptions.Tvr));
+        Assert.Contains("v1", e.Message);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.RegularExpressions;
+using Vcmr.Data;
+using Vcmr.Models.Xml;
+using Vcmr.Runtime;
+using static TorchSharp.torch;
+
+namespace Vcmr.Tests.Models;
+
+public class XmlModelTests
+{
+    private static readonly XmlConfig Tiny = XmlConfig.Paper with
+    {
+        VisualDim = 12, TextDim = 8, HiddenSize = 16, Heads = 2, MaxContextLength = 10, MaxQueryLength = 6,
+    };
+
+    private static List<(string Name, long[] Shape)> ReferenceEntries(out long total)
+    {
+        var path = Path.Combine(RepoPaths.Root, "..", "shared", "reference", "xml-state-dict.txt");
+        Skip.IfNot(File.Exists(path), "reference state dict absent");
+        var lines = File.ReadAllLines(path).Where(l => !l.StartsWith('#')).ToList();
+        total = long.Parse(lines[1]);
+        var rx = new Regex(@"^(\S+) \(([\d, ]*)\)$");
+        var entries = lines.Skip(2).Select(l => rx.Match(l)).Select(m => (m.Groups[1].Value,
+            m.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(long.Parse).ToArray())).ToList();
+        Assert.Equal(int.Parse(lines[0]), entries.Count);
+        return entries;
+    }
+
+    [SkippableFact]
+    public void PaperConfigMatchesReferenceStateDictNamesShapesAndCount()
+    {
+        var expected = ReferenceEntries(out long total);
+        using var model = new XmlModel(XmlConfig.Paper);
+        var actual = model.state_dict().Select(kv => (kv.Key, kv.Value.shape)).ToList();
+        Assert.Equal(expected.Select(e => e.Name).OrderBy(n => n, StringComparer.Ordinal),
+            actual.Select(a => a.Key).OrderBy(n => n, StringComparer.Ordinal));
+        var shapes = actual.ToDictionary(a => a.Key, a => a.shape);
+        foreach (var (name, shape) in expected) Assert.Equal(shape, shapes[name]);
+        Assert.Equal(total, model.parameters().Sum(p => p.numel()));
+        Assert.Equal(3_070_218, total);
+    }
+
+    [Fact]
+    public void LoadingAStateDictByNameReproducesOutputs()
+    {
+        Seeding.Seed(1);
+        using var a = new XmlModel(Tiny);
+        Seeding.Seed(2);
+        using var b = new XmlModel(Tiny);
+        a.eval(); b.eval();
+        using var batch = Batch(4, 5, 10);
+        using var before = b.Forward(batch).VideoScores;
+        b.load_state_dict(a.state_dict());
+        using var sa = a.Forward(batch).VideoScores;
+        using var sb = b.Forward(batch).VideoScores;
+        Assert.False(before.allclose(sa));
+        Assert.True(sa.allclose(sb, 0, 0));
+    }
+
+    [Fact]
+    public void ForwardShapesRangesAndPaddingAreMasked()
+    {
+        Seeding.Seed(3);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var batch = Batch(3, 5, 10);
+        var o = model.Forward(batch);
+        Assert.Equal(new long[] { 3, 10 }, o.StartLogits.shape);
+        Assert.Equal(new long[] { 3, 3 }, o.VideoScores.shape);
+        Assert.True(o.VideoScores.abs().max().item<float>() <= 1.0001f);
+        // row 2 has 7 real clips: clips 7..9 are at -1e10
+        Assert.True(o.StartLogits[2, 7..].max().item<float>() < -1e9f);
+        Assert.True(o.EndLogits[2, ..7].min().item<float>() > -1e9f);
+    }
+
+    [Fact]
+    public void CorpusScoresAndCandidateLogitsEqualThePairedForward()
+    {
+        Seeding.Seed(4);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var batch = Batch(3, 5, 10);
+        var o = model.Forward(batch);
+        var enc = model.EncodeContext(batch.Context);
+        Assert.True(model.ScoreVideos(batch.Query, enc).allclose(o.VideoScores, 1e-5, 1e-6));
+        var (st, _) = model.SpanLogits(batch.Query, enc, tensor(new long[] { 0, 1, 1, 0, 2, 1 }).view(3, 2));
+        Assert.True(st[.., 0].allclose(o.StartLogits, 1e-4, 1e-4));
+        Assert.Equal(new long[] { 3, 2, 10 }, st.shape);
+    }
+
+    [Theory]
+    [InlineData(ContextMode.Video, true)]
+    [InlineData(ContextMode.Sub, false)]
+    [InlineData(ContextMode.VideoSub, false)]
+    public void AblationSwitchesBuildAndRun(ContextMode mode, bool modular)
+    {
+        using var model = new XmlModel(Tiny with { ContextMode = mode, Modular = modular, CrossAttention = modular, UseTef = modular });
+        using var scope = NewDisposeScope();
+        var b = Batch(2, 4, 6, tef: modular);
+        var o = model.Forward(b);
+        Assert.Equal(new long[] { 2, 2 }, o.VideoScores.shape);
+        Assert.Equal(mode != ContextMode.Sub, model.state_dict().ContainsKey("video_input_proj.net.1.weight"));
+        Assert.Equal(modular, model.state_dict().ContainsKey("modular_vector_mapping.weight"));
+    }
+
+    [Fact]
+    public void InvalidConfigNamesTheKey()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new XmlModel(Tiny with { ConvKernelSize = 4 }));
+        Assert.Contains("ConvKernelSize", e.Message);
+        e = Assert.Throws<ArgumentException>(() => (Tiny with { HiddenSize = 15 }).Validate());
+        Assert.Contains("HiddenSize", e.Message);
+    }
+
+    internal static TrainingBatch Batch(int n, int lq, int l, bool tef = false)
+    {
+        var qMask = ones(n, lq);
+        qMask[0, (lq - 2)..] = zeros(2);
+        var cMask = ones(n, l);
+        if (n > 2) cMask[2, 7..] = zeros(l - 7);
+        int extra = tef ? 2 : 0;
+        return new TrainingBatch(
+            new QueryBatch(Enumerable.Range(0, n).ToList(), randn(n, lq, Tiny.TextDim), qMask),
+            new ContextBatch(Enumerable.Range(0, n).Select(i => $"v{i}").ToList(),
+                randn(n, l, Tiny.VisualDim + extra), randn(n, l, Tiny.TextDim + extra), cMask),
+            tensor(Enumerable.Range(0, n).Select(i => (long)(i % 3)).ToArray()),
+            tensor(Enumerable.Range(0, n).Select(i => (long)(i % 3 + 2)).ToArray()));
+    }
+}
