@@ -58,7 +58,9 @@ public sealed partial class ScriptSession : IDisposable
             var directives = CellDirectives.Parse(code);
             AddPackages(directives);
             NoteReferencedFolders(directives.Code);
-            var submission = state.ContinueWithAsync(directives.Code, options.WithFilePath(cellName), catchException: _ => true);
+            // On the pool: a script runs synchronously until its first await, so the timeout could not interrupt the wait.
+            var previous = state;
+            var submission = Task.Run(() => previous.ContinueWithAsync(directives.Code, options.WithFilePath(cellName), catchException: _ => true));
             if (timeout is { } limit && await Task.WhenAny(submission, Task.Delay(limit)) != submission)
             {
                 outputs.Error("Error", $"the cell did not finish within {limit.TotalSeconds:0.###} s", []);
