@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Vcmr.Notebooks.Document;
+
+/// <summary>One notebook cell: a view over its JSON object with the fields the runner reads and writes.</summary>
+public sealed partial class Cell
+{
+    private Cell(JsonObject json, int number, string type)
+    {
+        Json = json;
+        Number = number;
+        Type = type;
+    }
+
+    /// <summary>The cell's JSON object (part of the notebook tree).</summary>
+    public JsonObject Json { get; }
+
+    /// <summary>1-based position, for messages.</summary>
+    public int Number { get; internal set; }
+
+    /// <summary>code, markdown or raw.</summary>
+    public string Type { get; }
+
+    /// <summary>The source joined into one string (nbformat allows a string or a list of lines).</summary>
+    public string Source => JoinText(Json["source"]);
+
+    /// <summary>The kernel named by the cell metadata (polyglot_notebook.kernelName wins over dotnet_interactive.language).</summary>
+    public string? KernelName =>
+        Json["metadata"]?["polyglot_notebook"]?["kernelName"]?.GetValue<string>()
+        ?? Json["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>();
+
+    /// <summary>metadata.tags.</summary>
+    public IReadOnlyList<string> Tags =>
+        Json["metadata"]?["tags"] is JsonArray tags ? tags.Select(t => t?.GetValue<string>() ?? "").ToList() : [];
+
+    /// <summary>The outputs array (created for code cells).</summary>
+    public JsonArray Outputs => Json["outputs"] as JsonArray ?? (JsonArray)(Json["outputs"] = new JsonArray());
+
+    /// <summary>A new C# code cell with the Polyglot metadata.</summary>
+    public static Cell NewCode(string source, int number, params string[] tags)
+    {
+        var metadata = CodeMetadata();
+        if (tags.Length > 0) metadata["tags"] = new JsonArray(tags.Select(t => (JsonNode)t).ToArray());
+        var json = new JsonObject
+        {
+            ["cell_type"] = "code",
+            ["execution_count"] = null,
+            ["metadata"] = metadata,
+            ["outputs"] = new JsonArray(),
+            ["source"] = SplitLines(source),
+        };
+        return new Cell(json, number, "code");
+    }
+
+    /// <summary>Joins an nbformat multiline string (a string or an array of strings).</summary>
+    public static string JoinText(JsonNode? node) => node switch
+    {
+        null => "",
+        JsonArray lines => string.Concat(lines.Select(l => l?.GetValue<string>() ?? "")),
+        _ => node.GetValue<string>(),
+    };
+
+    /// <summary>Splits text into nbformat lines, each keeping its \n (VS Code writes lists).</summary>
+    public static JsonArray SplitLines(string text)
+    {
+        var lines = new JsonArray();
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+            if (text[i] == '\n') { lines.Add(text[start..(i + 1)]); start = i + 1; }
+        if (start < text.Length) lines.Add(text[start..]);
+        return lines;
+    }
+
+    internal static Cell From(string notebook, int number, JsonObject json)
+    {
+        string? type = json["cell_type"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        if (type is not ("code" or "markdown" or "raw"))
+            throw new NotebookFormatException($"{notebook}: cell {number}: missing or unknown 'cell_type' ({type ?? "none"})");
+        if (json["source"] is not (JsonArray or JsonValue))
+            throw new NotebookFormatException($"{notebook}: cell {number}: missing 'source'");
+        return new Cell(json, number, type);
+    }
+
+    internal void Normalize(HashSet<string> ids)
+    {
+        string? id = Json["id"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        if (id is null || !IdPattern().IsMatch(id) || !ids.Add(id))
+        {
+            id = $"cell-{Number}";
+            for (int k = 2; !ids.Add(id); k++) id = $"cell-{Number}-{k}";
+            Json["id"] = id;
+        }
+        if (Type != "code") return;
+        var metadata = Json["metadata"] as JsonObject ?? new JsonObject();
+        Json["metadata"] = metadata;
+        string kernel = KernelName ?? "csharp";
+        metadata["dotnet_interactive"] = new JsonObject { ["language"] = kernel };
+        metadata["polyglot_notebook"] = new JsonObject { ["kernelName"] = kernel };
+        if (!Json.ContainsKey("execution_count")) Json["execution_count"] = null;
+        _ = Outputs;
+    }
+
+    private static JsonObject CodeMetadata() => new()
+    {
+        ["dotnet_interactive"] = new JsonObject { ["language"] = "csharp" },
+        ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" },
+    };
+
+    [GeneratedRegex("^[a-zA-Z0-9-_]{1,64}$")]
+    private static partial Regex IdPattern();
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.DotNet.Interactive.Formatting;
+
+namespace Vcmr.Notebooks.Execution;
+
+/// <summary>
+/// One notebook's C# kernel: Roslyn script submissions chained with ContinueWithAsync, relative #r and #load from
+/// the notebook's folder, the kernel's default imports and globals, console capture and formatted results.
+/// </summary>
+public sealed partial class ScriptSession : IDisposable
+{
+    private static readonly string[] DefaultImports =
+        ["System", "System.IO", "System.Collections.Generic", "System.Linq", "System.Net.Http", "System.Text", "System.Threading.Tasks"];
+
+    private readonly string folder;
+    private readonly List<string> probeFolders = [];
+    private readonly Dictionary<string, string?> packages = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> packageSources = [];
+    private ScriptOptions options;
+    private ScriptState<object>? state;
+
+    /// <summary>A session whose working directory and #r base is <paramref name="notebookFolder"/>.</summary>
+    public ScriptSession(string notebookFolder)
+    {
+        folder = Path.GetFullPath(notebookFolder);
+        options = ScriptOptions.Default
+            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(folder))
+            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(folder))
+            .AddReferences(typeof(Kernel).Assembly, typeof(Formatter).Assembly, typeof(Enumerable).Assembly,
+                typeof(System.Net.Http.HttpClient).Assembly, typeof(System.Text.RegularExpressions.Regex).Assembly)
+            .AddImports(DefaultImports)
+            .WithEmitDebugInformation(true)
+            .WithFileEncoding(System.Text.Encoding.UTF8)
+            .WithLanguageVersion(LanguageVersion.Preview);
+        AssemblyLoadContext.Default.Resolving += ResolveFromReferencedFolders;
+    }
+
+    /// <summary>Runs one cell's C# code. Failures become error outputs; the result says whether the cell succeeded.</summary>
+    public async Task<CellResult> RunAsync(string code, string cellName, CellOutputs outputs, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var (stdout, stderr, cwd) = (Console.Out, Console.Error, Environment.CurrentDirectory);
+        CellOutputs.Current = outputs;
+        Console.SetOut(new CellConsole("stdout", stdout));
+        Console.SetError(new CellConsole("stderr", stderr));
+        Environment.CurrentDirectory = folder;
+        try
+        {
+            state ??= await CSharpScript.RunAsync($"using static {typeof(Kernel).FullName};", options);
+            var directives = CellDirectives.Parse(code);
+            AddPackages(directives);
+            NoteReferencedFolders(directives.Code);
+            // On the pool: a script runs synchronously until its first await, so the timeout could not interrupt the wait.
+            var previous = state;
+            var submission = Task.Run(() => previous.ContinueWithAsync(directives.Code, options.WithFilePath(cellName), catchException: _ => true));
+            if (timeout is { } limit && await Task.WhenAny(submission, Task.Delay(limit)) != submission)
+            {
+                outputs.Error("Error", $"the cell did not finish within {limit.TotalSeconds:0.###} s", []);
+                return new CellResult(false, clock.Elapsed, $"timed out after {limit.TotalSeconds:0.###} s") { TimedOut = true };
+            }
+            var next = await submission;
+            if (next.Exception is { } exception)
+            {
+                var error = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
+                outputs.Error("Error", $"{error.GetType().FullName}: {error.Message}", error.ToString().Split('\n').Select(l => l.TrimEnd('\r')));
+                return new CellResult(false, clock.Elapsed, $"{error.GetType().Name}: {FirstLine(error.Message)}");
+            }
+            state = next;
+            if (next.ReturnValue is { } value && HasTrailingExpression(directives.Code))
+                outputs.Display(value);
+            return new CellResult(true, clock.Elapsed, null);
+        }
+        catch (CompilationErrorException e)
+        {
+            var errors = e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+            outputs.Error("Error", string.Join("\n", errors), errors);
+            return new CellResult(false, clock.Elapsed, errors.FirstOrDefault() ?? e.Message);
+        }
+        catch (InvalidOperationException e)
+        {
+            outputs.Error("Error", e.Message, [e.Message]);
+            return new CellResult(false, clock.Elapsed, e.Message);
+        }
+        finally
+        {
+            Console.Out.Flush();
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+            Environment.CurrentDirectory = cwd;
+            CellOutputs.Current = null;
+        }
+    }
+
+    /// <summary>True when the code ends in an expression without a semicolon, which the kernel shows as the cell's value.</summary>
+    public static bool HasTrailingExpression(string code)
+    {
+        var tree = CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Preview, kind: SourceCodeKind.Script));
+        return tree.GetCompilationUnitRoot().Members.LastOrDefault() is GlobalStatementSyntax
+        {
+            Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true },
+        };
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => AssemblyLoadContext.Default.Resolving -= ResolveFromReferencedFolders;
+
+    private void AddPackages(CellDirectives directives)
+    {
+        packageSources.AddRange(directives.Sources.Select(s => Path.IsPathRooted(s) || s.Contains("://") ? s : Path.Combine(folder, s)));
+        foreach (var (name, version) in directives.Packages)
+        {
+            if (packages.TryGetValue(name, out var previous))
+            {
+                if (previous == version) continue;
+                throw new InvalidOperationException($"{name} version {version} cannot be added because version {previous} was added previously");
+            }
+            var assemblies = NuGetRestore.Restore(name, version, packageSources);
+            packages[name] = version;
+            options = options.AddReferences(assemblies);
+            probeFolders.AddRange(assemblies.Select(a => Path.GetDirectoryName(a)!).Distinct());
+        }
+    }
+
+    // Roslyn loads a #r'd assembly itself; its dependencies (TorchSharp.dll beside Vcmr.dll) are found here.
+    private void NoteReferencedFolders(string code)
+    {
+        foreach (Match m in FileReference().Matches(code))
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(folder, m.Groups["path"].Value)))!;
+            if (!probeFolders.Contains(dir)) probeFolders.Add(dir);
+        }
+    }
+
+    private Assembly? ResolveFromReferencedFolders(AssemblyLoadContext context, AssemblyName name)
+    {
+        foreach (var dir in probeFolders)
+        {
+            string candidate = Path.Combine(dir, name.Name + ".dll");
+            if (File.Exists(candidate)) return context.LoadFromAssemblyPath(candidate);
+        }
+        return null;
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r');
+
+    [GeneratedRegex("""^\s*#r\s+"(?!nuget:)(?<path>[^"]+)"\s*$""", RegexOptions.Multiline)]
+    private static partial Regex FileReference();
+}
