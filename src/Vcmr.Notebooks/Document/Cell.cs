@@ -82,12 +82,16 @@ public sealed partial class Cell
         return new Cell(json, number, type);
     }
 
-    internal void Normalize(HashSet<string> ids)
+    /// <summary>The nbformat 4.5 cell id, if any.</summary>
+    public string? Id => Json["id"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    internal static bool IsValidId(string id) => IdPattern().IsMatch(id);
+
+    internal void Normalize(HashSet<string> ids, bool keepId)
     {
-        string? id = Json["id"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-        if (id is null || !IdPattern().IsMatch(id) || !ids.Add(id))
+        if (!keepId)
         {
-            id = $"cell-{Number}";
+            string id = $"cell-{Number}";
             for (int k = 2; !ids.Add(id); k++) id = $"cell-{Number}-{k}";
             Json["id"] = id;
         }

@@ -84,7 +84,9 @@ public sealed class Notebook
             };
         Root["nbformat"] = 4;
         Root["nbformat_minor"] = 5;
+        // Valid ids are kept (first one wins on duplicates); missing or invalid ones get fresh unique ids.
         var ids = new HashSet<string>();
-        foreach (var cell in Cells) cell.Normalize(ids);
+        var kept = Cells.Where(c => c.Id is { } id && Cell.IsValidId(id) && ids.Add(id)).ToHashSet();
+        foreach (var cell in Cells) cell.Normalize(ids, kept.Contains(cell));
     }
 }
