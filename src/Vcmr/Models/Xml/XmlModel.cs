@@ -2,6 +2,9 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vcmr.Data;
 using Vcmr.Models.Layers;
+using Vcmr.Training;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Xml;
@@ -17,7 +20,7 @@ public sealed record XmlOutputs(Tensor StartLogits, Tensor EndLogits, Tensor Vid
 /// match the reference state dict so checkpoints map by name. One network is both the video retriever
 /// (shallow-layer cosine, max over clips) and the moment localizer (ConvSE over deep-layer similarities).
 /// </summary>
-public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IMomentLocalizer<XmlEncodedContext>
+public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IMomentLocalizer<XmlEncodedContext>, ITrainable
 {
     public XmlConfig Config { get; }
 
@@ -218,6 +221,12 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         var (st, ed) = ConvSE(sim! / streams, encoded.Mask);
         return new XmlOutputs(st.MoveToOuterDisposeScope(), ed.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
+
+    public LossParts Loss(TrainingBatch batch, int epoch, Random rng) => XmlLoss.Compute(Config, Forward(batch), batch, epoch, rng);
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+
+    public string ConfigJson() => JsonSerializer.Serialize(new { model = "xml", config = Config }, Json);
 
     private IEnumerable<(Tensor Query, Tensor Feat2, Linear Linear)> Streams(Tensor qv, Tensor qs, XmlEncodedContext encoded)
     {
