@@ -1,12 +1,14 @@
-namespace Vcmr.Tests;
+namespace Vcmr.Testing;
 
-/// <summary>Paths the tests need: the repository root and the shared TVR annotations (absent in a user's clone).</summary>
+/// <summary>Paths the tests need: the repository root, the model assembly notebooks #r, and the shared TVR annotations.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
     /// <summary>The stable folder notebooks #r: the model assembly with every dependency and native.</summary>
     public static string ModelAssemblyFolder => Path.Combine(Root, "artifacts", "vcmr");
+
+    public static string ModelAssembly => Path.Combine(ModelAssemblyFolder, "Vcmr.dll");
 
     /// <summary>../shared/data/tvr beside the repository, or null when this checkout does not have it.</summary>
     public static string? SharedTvr
