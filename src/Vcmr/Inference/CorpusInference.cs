@@ -15,7 +15,7 @@ public sealed record InferenceQuery(int DescId, string Desc, string? GtVideo);
 /// </summary>
 public static class CorpusInference
 {
-    /// <summary>Encodes the corpus batch by batch into one index (in the order of the batches).</summary>
+    /// <summary>Encodes the corpus batch by batch into one index (in the order of the batches); disposes each batch.</summary>
     public static (TEnc Index, List<string> VidNames) EncodeCorpus<TEnc>(IVideoRetriever<TEnc> retriever, IEnumerable<ContextBatch> corpus)
         where TEnc : IDisposable
     {
@@ -26,7 +26,7 @@ public static class CorpusInference
         {
             foreach (var batch in corpus)
             {
-                chunks.Add(retriever.EncodeContext(batch));
+                using (batch) chunks.Add(retriever.EncodeContext(batch));
                 names.AddRange(batch.VidNames);
             }
             if (chunks.Count == 0) throw new ArgumentException("the corpus has no videos", nameof(corpus));
@@ -39,6 +39,7 @@ public static class CorpusInference
     }
 
     /// <param name="video2idx">video name to the submission's video_idx; must hold every corpus video.</param>
+    /// <remarks>Context and query batches are disposed once used: pass a fresh enumeration.</remarks>
     public static Submission Run<TModel, TEnc>(TModel model, IEnumerable<ContextBatch> corpus, IEnumerable<QueryBatch> queryBatches,
         IReadOnlyDictionary<int, InferenceQuery> queries, IReadOnlyDictionary<string, int> video2idx, CorpusInferenceOptions options)
         where TModel : IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
@@ -55,6 +56,7 @@ public static class CorpusInference
         using var noGrad = no_grad();
         foreach (var qb in queryBatches)
         {
+            using var owned = qb;
             using var scope = NewDisposeScope();
             var info = qb.DescIds.Select(id => queries.TryGetValue(id, out var q) ? q
                 : throw new KeyNotFoundException($"desc_id {id} of a query batch has no query record")).ToList();
@@ -143,7 +145,19 @@ public static class CorpusInference
     private static Prediction ToPrediction((int Slot, int Start, int End, float Score) s, Func<int, int> videoIdx, CorpusInferenceOptions o) =>
         new(videoIdx(s.Slot), s.Start * o.ClipSeconds, (s.End + 1) * o.ClipSeconds, s.Score);
 
-    /// <summary>Cuts every list to MaxPredictions (get_submission_top_n), after optional NMS.</summary>
+    /// <summary>From <see cref="Run{TModel,TEnc}"/>'s lists to the submission: temporal NMS on VCMR (per video) and
+    /// SVMR when <see cref="CorpusInferenceOptions.NmsThreshold"/> is set, then the cut to MaxPredictions.</summary>
+    public static Submission Finish(Submission raw, CorpusInferenceOptions options)
+    {
+        if (options.NmsThreshold is not double thd) return Cut(raw, options.MaxPredictions);
+        return Cut(raw with
+        {
+            Vcmr = raw.Vcmr is null ? null : TemporalNms.Apply(raw.Vcmr, svmr: false, thd, options.MaxBeforeNms, options.MaxPredictions),
+            Svmr = raw.Svmr is null ? null : TemporalNms.Apply(raw.Svmr, svmr: true, thd, options.MaxBeforeNms, options.MaxPredictions),
+        }, options.MaxPredictions);
+    }
+
+    /// <summary>Cuts every list to MaxPredictions (get_submission_top_n).</summary>
     public static Submission Cut(Submission s, int n)
     {
         IReadOnlyList<QueryPredictions>? Trim(IReadOnlyList<QueryPredictions>? list) =>

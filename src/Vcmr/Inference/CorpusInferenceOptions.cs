@@ -20,6 +20,8 @@ public sealed record CorpusInferenceOptions
     public double Alpha { get; init; } = 20;
     /// <summary>Clip length in seconds: st = i * ClipSeconds, ed = (j + 1) * ClipSeconds.</summary>
     public double ClipSeconds { get; init; } = 1.5;
+    /// <summary>nms_thd: temporal NMS IoU threshold applied before the cut; null (the reference's -1) skips NMS.</summary>
+    public double? NmsThreshold { get; init; }
 
     public CorpusInferenceOptions Validate()
     {
@@ -30,6 +32,7 @@ public sealed record CorpusInferenceOptions
         Check(MaxPredictions > 0 && MaxPredictions <= MaxBeforeNms, nameof(MaxPredictions), MaxPredictions);
         Check(MinSpan >= 0 && MaxSpan > MinSpan, nameof(MaxSpan), MaxSpan);
         Check(ClipSeconds > 0, nameof(ClipSeconds), ClipSeconds);
+        Check(NmsThreshold is null or (> 0 and < 1), nameof(NmsThreshold), NmsThreshold!);
         return this;
     }
 }

@@ -14,10 +14,11 @@ public sealed record EnvironmentInfo(
     int Seed,
     string DotNet,
     string OS,
-    int LogicalCores)
+    int LogicalCores,
+    bool HeapKept)
 {
     public override string ToString() =>
-        $"TorchSharp {TorchSharp} (libtorch {LibTorch}) on {Device}, {Threads} threads, seed {Seed}; .NET {DotNet}, {OS}";
+        $"TorchSharp {TorchSharp} (libtorch {LibTorch}) on {Device}, {Threads} threads, seed {Seed}{(HeapKept ? ", heap kept" : "")}; .NET {DotNet}, {OS}";
 }
 
 /// <summary>One call to set up a run: load libtorch, choose the device, fix threads and seeds.</summary>
@@ -29,12 +30,13 @@ public static class VcmrEnvironment
     public static torch.Device Device { get; private set; } = torch.CPU;
 
     /// <summary>
-    /// Sets up the process: device ("auto", "cpu", "cuda", "cuda:N"; default VCMR_DEVICE or auto), intra-op threads
+    /// Sets up the process: the native heap (<see cref="NativeHeap"/>), device ("auto", "cpu", "cuda", "cuda:N"; default VCMR_DEVICE or auto), intra-op threads
     /// (default VCMR_THREADS or all cores) and seeds. Returns the description to display.
     /// </summary>
     public static EnvironmentInfo Setup(int seed = 2018, string? device = null, int? threads = null)
     {
         TorchNative.EnsureLoaded();
+        NativeHeap.Configure();
         int n = threads ?? ThreadsFromEnvironment() ?? System.Environment.ProcessorCount;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "thread count must be at least 1.");
         torch.set_num_threads(n);
@@ -58,7 +60,8 @@ public static class VcmrEnvironment
             Seed: seed,
             DotNet: System.Environment.Version.ToString(),
             OS: RuntimeInformation.OSDescription,
-            LogicalCores: System.Environment.ProcessorCount);
+            LogicalCores: System.Environment.ProcessorCount,
+            HeapKept: NativeHeap.Kept);
     }
 
     private static int? ThreadsFromEnvironment()

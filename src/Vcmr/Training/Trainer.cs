@@ -34,7 +34,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module, ITrainable
     private int _badEpochs;
 
     /// <summary>Trains until Epochs or early stop; <paramref name="stopEpoch"/> (exclusive) interrupts earlier.</summary>
-    /// <param name="batches">a fresh enumeration of the epoch's batches (called once per epoch).</param>
+    /// <param name="batches">a fresh enumeration of the epoch's batches (called once per epoch); each batch is disposed after its step.</param>
     /// <param name="evaluate">validation score after an epoch, higher is better.</param>
     public void Fit(Func<int, IEnumerable<TrainingBatch>> batches, Func<int, double> evaluate,
         Action<TrainingProgress>? progress = null, int? stopEpoch = null)
@@ -46,6 +46,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module, ITrainable
             var rng = Seeding.Rng(_options.Seed, $"negatives/{Epoch}");
             foreach (var batch in batches(Epoch))
             {
+                using var owned = batch;
                 var clock = Stopwatch.StartNew();
                 using var scope = NewDisposeScope();
                 _optimizer.ZeroGrad();

@@ -24,19 +24,22 @@ public class CorpusInferenceTests
         using var model = new XmlModel(Tiny);
         model.eval();
         using var scope = NewDisposeScope();
-        var corpus = new[] { Videos(0, 4, 20), Videos(4, 3, 20) };
-        var qb = new QueryBatch(new[] { 10, 11, 12 }, randn(3, 6, 8), ones(3, 6));
+        var videos = new[] { Videos(0, 4, 20), Videos(4, 3, 20) };
+        // inference disposes the batches it is given: hand it aliases so the brute force can read them again
+        ContextBatch[] Corpus() => videos.Select(b => b with { Video = b.Video!.alias(), Subtitle = b.Subtitle!.alias(), Mask = b.Mask.alias() }).ToArray();
+        var queryFeatures = randn(3, 6, 8);
+        var qb = new QueryBatch(new[] { 10, 11, 12 }, queryFeatures.alias(), ones(3, 6));
         var queries = new Dictionary<int, InferenceQuery>
         {
             [10] = new(10, "a", "v5"), [11] = new(11, "b", null), [12] = new(12, "c", "v0"),
         };
         var video2idx = Enumerable.Range(0, 7).ToDictionary(i => $"v{i}", i => 100 + i);
         var options = CorpusInferenceOptions.Tvr with { TopVideos = 3, MaxBeforeNms = 50, MaxPredictions = 20 };
-        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, corpus, new[] { qb }, queries, video2idx, options);
+        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, Corpus(), new[] { qb with { Features = queryFeatures.alias(), Mask = qb.Mask.alias() } }, queries, video2idx, options);
 
         // brute force: every span of every video, restricted afterwards to the 3 best videos
         using var noGrad = no_grad();
-        var (index, _) = CorpusInference.EncodeCorpus(model, corpus);
+        var (index, _) = CorpusInference.EncodeCorpus(model, Corpus());
         var scores = exp(model.ScoreVideos(qb, index) * 20).data<float>().ToArray();
         var all = arange(7).unsqueeze(0).expand(3, 7).contiguous();
         var (st, ed) = CorpusInference.Probabilities(model, qb, index, all);

@@ -115,6 +115,20 @@ public class XmlModelTests
         Assert.Contains("HiddenSize", e.Message);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(7)]
+    public void SingleChannelConvEqualsConv1dWithSamePadding(int k)
+    {
+        Seeding.Seed(3);
+        using var conv = nn.Conv1d(1, 1, k, padding: k / 2, bias: false);
+        using var x = randn(6, 1, 13);
+        using var expected = conv.forward(x).squeeze(1);
+        using var got = XmlModel.SingleChannelConv(x.squeeze(1), conv);
+        Assert.True(allclose(expected, got, rtol: 1e-5, atol: 1e-6));
+    }
+
     internal static TrainingBatch Batch(int n, int lq, int l, bool tef = false)
     {
         var qMask = ones(n, lq);

@@ -235,11 +235,18 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     }
 
     // ConvSE: a 1-channel Conv1d over the clip-similarity curve, one for start and one for end.
-    private (Tensor Start, Tensor End) ConvSE(Tensor sim, Tensor mask)
+    private (Tensor Start, Tensor End) ConvSE(Tensor sim, Tensor mask) =>
+        (Masking.MaskLogits(SingleChannelConv(sim, merged_st_predictor), mask), Masking.MaskLogits(SingleChannelConv(sim, merged_ed_predictor), mask));
+
+    /// <summary>Conv1d(1, 1, k, padding k/2, no bias) over the last axis of any-rank <paramref name="x"/>, computed as
+    /// zero-pad + unfold + a product with the kernel: the same cross-correlation as <paramref name="conv"/>, but
+    /// libtorch's CPU ConvolutionBackward0 returns NaN now and then on these (N, 1, L) shapes (anomaly mode names it
+    /// when dropout is on), and one batched product is also faster than N tiny convolutions.</summary>
+    public static Tensor SingleChannelConv(Tensor x, Conv1d conv)
     {
-        var flat = sim.reshape(-1, 1, sim.shape[^1]);
-        var st = merged_st_predictor.forward(flat).view(sim.shape);
-        var ed = merged_ed_predictor.forward(flat).view(sim.shape);
-        return (Masking.MaskLogits(st, mask), Masking.MaskLogits(ed, mask));
+        long k = conv.weight!.shape[^1], pad = k / 2;
+        using var scope = NewDisposeScope();
+        var windows = nn.functional.pad(x, [pad, pad]).unfold(-1, k, 1); // (..., L, k)
+        return matmul(windows, conv.weight.view(k)).MoveToOuterDisposeScope();
     }
 }

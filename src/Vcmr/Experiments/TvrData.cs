@@ -1,0 +1,71 @@
+using Vcmr.Data;
+using Vcmr.Inference;
+using static TorchSharp.torch;
+
+namespace Vcmr.Experiments;
+
+/// <summary>
+/// One TVR-format corpus opened for training and evaluation: the annotations of every split, the video index and
+/// the feature stores, producing batches on <see cref="Device"/>. Batches are handed over: their consumer disposes them.
+/// </summary>
+public sealed class TvrData : IDisposable
+{
+    private readonly Dictionary<string, IReadOnlyList<TvrQuery>> _queries;
+
+    public TvrFeatureSet Features { get; }
+    public VideoIndex Index { get; }
+    public BatchBuilder Batches { get; }
+    public Device Device { get; }
+
+    private TvrData(TvrFeatureSet features, VideoIndex index, Dictionary<string, IReadOnlyList<TvrQuery>> queries, Device device)
+    {
+        (Features, Index, _queries, Device) = (features, index, queries, device);
+        Batches = new BatchBuilder(features);
+    }
+
+    /// <summary>Opens a corpus in the release layout; <paramref name="video"/>/<paramref name="subtitle"/> false skip
+    /// a store (a context mode without that stream). Splits whose annotation file is absent are left out.</summary>
+    public static TvrData Open(SynthCorpus files, Device? device = null, FeatureOptions? options = null, bool video = true, bool subtitle = true)
+    {
+        var index = VideoIndex.Read(files.VideoIndexPath);
+        var queries = new Dictionary<string, IReadOnlyList<TvrQuery>>();
+        foreach (var split in index.Splits)
+            if (File.Exists(files.Annotations(split))) queries[split] = TvrAnnotations.Read(files.Annotations(split), index[split]);
+        var features = new TvrFeatureSet(FeatureStore.Open(files.QueryFeatures),
+            video ? FeatureStore.Open(files.VideoFeatures) : null, subtitle ? FeatureStore.Open(files.SubtitleFeatures) : null, options);
+        return new TvrData(features, index, queries, device ?? CPU);
+    }
+
+    /// <summary>The queries of a split (with ground truth for train and val).</summary>
+    public IReadOnlyList<TvrQuery> Queries(string split) => _queries.TryGetValue(split, out var q) ? q
+        : throw new KeyNotFoundException($"split '{split}' has no annotations (known: {string.Join(", ", _queries.Keys)})");
+
+    /// <summary>Every video of a split, in video_idx order, <paramref name="batchSize"/> per batch.</summary>
+    public IEnumerable<ContextBatch> Corpus(string split, int batchSize)
+    {
+        var names = Index[split].OrderBy(kv => kv.Value.Index).Select(kv => kv.Key).ToList();
+        foreach (var chunk in names.Chunk(batchSize)) yield return OnDevice(Batches.Contexts(chunk), b => b.To(Device));
+    }
+
+    public IEnumerable<QueryBatch> QueryBatches(IReadOnlyList<TvrQuery> queries, int batchSize)
+    {
+        foreach (var chunk in queries.Chunk(batchSize))
+            yield return OnDevice(Batches.Queries(chunk.Select(q => q.DescId).ToList()), b => b.To(Device));
+    }
+
+    /// <summary>One epoch of seeded, shuffled training batches of a split.</summary>
+    public IEnumerable<TrainingBatch> TrainingEpoch(string split, int batchSize, int seed, int epoch) =>
+        Batches.TrainingEpoch(Queries(split), batchSize, seed, epoch).Select(b => OnDevice(b, x => x.To(Device)));
+
+    /// <summary>The records corpus inference needs (desc, ground-truth video for SVMR).</summary>
+    public static Dictionary<int, InferenceQuery> InferenceQueries(IEnumerable<TvrQuery> queries) =>
+        queries.ToDictionary(q => q.DescId, q => new InferenceQuery(q.DescId, q.Desc, q.VidName));
+
+    private T OnDevice<T>(T batch, Func<T, T> move) where T : IDisposable
+    {
+        if (Device.type == TorchSharp.DeviceType.CPU) return batch;
+        using (batch) return move(batch);
+    }
+
+    public void Dispose() => Features.Dispose();
+}
