@@ -35,8 +35,9 @@ public static class VcmrExperiment
 {
     /// <param name="progress">called after every step and every validation (console lines, a notebook's display handle).</param>
     /// <param name="resumeFrom">a last.ckpt to continue from (same config), or null to start fresh.</param>
+    /// <param name="stopEpoch">stop before this epoch as an interrupted run would (the schedule still plans all epochs).</param>
     public static TrainingHistory Train<TModel, TEnc>(TModel model, TvrData data, ExperimentOptions options,
-        Action<TrainingProgress>? progress = null, string? resumeFrom = null)
+        Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null)
         where TModel : torch.nn.Module, ITrainable, IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
     {
         options.Validate();
@@ -71,7 +72,7 @@ public static class VcmrExperiment
             return result.StopScore;
         }
         trainer.Fit(epoch => FilterShort(data.TrainingEpoch(options.TrainSplit, options.BatchSize, options.Trainer.Seed, epoch)),
-            Evaluate, OnProgress);
+            Evaluate, OnProgress, stopEpoch);
         return history;
     }
 

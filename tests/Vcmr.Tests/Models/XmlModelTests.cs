@@ -107,6 +107,20 @@ public class XmlModelTests
     }
 
     [Fact]
+    public void ModularWordWeightsAreADistributionOverRealTokensPerStream()
+    {
+        Seeding.Seed(2);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        using var batch = Batch(3, 5, 10);
+        using var w = model.ModularWordWeights(batch.Query);
+        Assert.Equal(new long[] { 3, 5, 2 }, w.shape);
+        Assert.True(allclose(w.sum(1), ones(3, 2), atol: 1e-5));
+        Assert.Equal(0f, w[0, 3..].abs().max().item<float>()); // row 0's last two tokens are padding
+        Assert.Throws<InvalidOperationException>(() => new XmlModel(Tiny with { Modular = false }).ModularWordWeights(batch.Query));
+    }
+
+    [Fact]
     public void InvalidConfigNamesTheKey()
     {
         var e = Assert.Throws<ArgumentException>(() => new XmlModel(Tiny with { ConvKernelSize = 4 }));

@@ -101,13 +101,11 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     {
         using var scope = NewDisposeScope();
         var mask = queries.Mask;
-        var tokens = query_encoder.forward(query_pos_embed.forward(query_input_proj.forward(queries.Features)), mask);
+        var tokens = EncodeTokens(queries);
         Tensor qv, qs;
         if (modular_vector_mapping is not null)
         {
-            // (N, Lq, 2) token weights, softmax over tokens, one weighted sum per stream.
-            var logits = Masking.MaskLogits(modular_vector_mapping.forward(tokens), mask.unsqueeze(2));
-            var pooled = einsum("blm,bld->bmd", softmax(logits, 1), tokens);
+            var pooled = einsum("blm,bld->bmd", WordWeights(tokens, mask), tokens);
             (qv, qs) = (pooled[.., 0], pooled[.., 1]);
         }
         else
@@ -115,6 +113,22 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
             qv = qs = Masking.MaskLogits(tokens, mask.unsqueeze(2)).amax(1);
         }
         return (qv.MoveToOuterDisposeScope(), qs.MoveToOuterDisposeScope());
+    }
+
+    private Tensor EncodeTokens(QueryBatch queries) =>
+        query_encoder.forward(query_pos_embed.forward(query_input_proj.forward(queries.Features)), queries.Mask);
+
+    // (N, Lq, 2): softmax over the tokens of each query's modular logits, one column per stream.
+    private Tensor WordWeights(Tensor tokens, Tensor mask) =>
+        softmax(Masking.MaskLogits(modular_vector_mapping!.forward(tokens), mask.unsqueeze(2)), 1);
+
+    /// <summary>(N, Lq, 2) modular query word weights: how much each token contributes to the video query (column 0)
+    /// and to the subtitle query (column 1); padding tokens get 0. Needs <see cref="XmlConfig.Modular"/>.</summary>
+    public Tensor ModularWordWeights(QueryBatch queries)
+    {
+        if (modular_vector_mapping is null) throw new InvalidOperationException("XmlConfig.Modular is off: the query is max-pooled, there are no word weights");
+        using var scope = NewDisposeScope();
+        return WordWeights(EncodeTokens(queries), queries.Mask).MoveToOuterDisposeScope();
     }
 
     public XmlEncodedContext EncodeContext(ContextBatch context)

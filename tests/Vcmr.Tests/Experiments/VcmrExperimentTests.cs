@@ -1,0 +1,76 @@
+using Vcmr.Data;
+using Vcmr.Experiments;
+using Vcmr.Inference;
+using Vcmr.Models.Xml;
+using Vcmr.Runtime;
+using Vcmr.Tests.Training;
+using Vcmr.Training;
+
+namespace Vcmr.Tests.Experiments;
+
+[Collection(SerialTorchCollection.Name)]
+public sealed class VcmrExperimentTests : IDisposable
+{
+    private static readonly SynthOptions Corpus = new(TrainVideos: 16, ValVideos: 4, TestVideos: 1, VideoDim: 24, TextDim: 16, Seed: 4);
+    private static readonly XmlConfig Small = XmlConfig.Paper with { VisualDim = 24, TextDim = 16, HiddenSize = 32 };
+    private readonly string _dir = Directory.CreateTempSubdirectory("vcmr-exp").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+    public VcmrExperimentTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
+    private void Progress(TrainingProgress p) { _output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {p}"); }
+
+    private (TrainingHistory History, XmlModel Model) Train(TvrData data, int epochs, string? checkpoints = null, string? resume = null, int? stopEpoch = null)
+    {
+        Seeding.Seed(7);
+        var model = new XmlModel(Small);
+        var options = new ExperimentOptions
+        {
+            BatchSize = 16,
+            Trainer = new TrainerOptions { Epochs = epochs, LearningRate = 1e-3, Seed = 7, CheckpointDir = checkpoints },
+        };
+        return (VcmrExperiment.Train<XmlModel, XmlEncodedContext>(model, data, options, Progress, resume, stopEpoch), model);
+    }
+
+    [Fact]
+    public void TrainingOnATinySyntheticCorpusValidatesEveryEpochWritesCheckpointsAndBeatsChance()
+    {
+        using var data = TvrData.Open(TvrSynth.Generate(Path.Combine(_dir, "corpus"), Corpus));
+        string ckpt = Path.Combine(_dir, "ckpt");
+        var (history, model) = Train(data, epochs: 15, checkpoints: ckpt);
+        using var _ = model;
+
+        Assert.Equal(new[] { 0, 1, 2, 3 }, history.Epochs.Select(e => e.Epoch));
+        Assert.All(history.Epochs, e => Assert.True(double.IsFinite(e.Loss) && e.Loss > 0));
+        Assert.True(File.Exists(Path.Combine(ckpt, "best.ckpt")) && File.Exists(Path.Combine(ckpt, "last.ckpt")));
+        Assert.Equal(4, history.ToDataFrame().Rows.Count);
+        // 4 val videos: a random ranking puts the right one first 25 % of the time
+        Assert.True(history.Best!.Val["VR"]["r1"] > 40, $"VR R@1 {history.Best.Val["VR"]["r1"]}");
+
+        model.eval();
+        var result = VcmrEvaluation.Run<XmlModel, XmlEncodedContext>(model, data, "val", CorpusInferenceOptions.Tvr with { NmsThreshold = 0.5 });
+        Assert.Equal(data.Queries("val").Count, result.Submission.Vcmr!.Count);
+        Assert.All(result.Submission.Vcmr!, q => Assert.InRange(q.Predictions.Count, 1, 100));
+        // after NMS no two kept VCMR spans of one video overlap by more than the threshold
+        foreach (var q in result.Submission.Vcmr!)
+            foreach (var g in q.Predictions.GroupBy(p => p.VideoIdx))
+                foreach (var (a, b) in g.SelectMany((a, i) => g.Skip(i + 1).Select(b => (a, b))))
+                    Assert.True(TemporalNms.Iou(a.Start, a.End, b.Start, b.End) <= 0.5);
+    }
+
+    [Fact]
+    public void AResumedExperimentEndsWithTheSameMetricsAsAnUninterruptedOne()
+    {
+        using var data = TvrData.Open(TvrSynth.Generate(Path.Combine(_dir, "corpus"), Corpus));
+        var (straight, m1) = Train(data, epochs: 2);
+        m1.Dispose();
+        string ckpt = Path.Combine(_dir, "ckpt");
+        var (first, m2) = Train(data, epochs: 2, checkpoints: ckpt, stopEpoch: 1);
+        m2.Dispose();
+        // a second process: two epochs planned, resumed after the first
+        var (resumed, m3) = Train(data, epochs: 2, checkpoints: ckpt, resume: Path.Combine(ckpt, "last.ckpt"));
+        m3.Dispose();
+        Assert.Single(resumed.Epochs);
+        Assert.Equal(straight.Epochs[1].Val.ToJson(), resumed.Epochs[0].Val.ToJson());
+    }
+}
