@@ -1,4 +1,6 @@
 using System.Text;
+using TorchSharp;
+using Vcmr.Data;
 using static TorchSharp.torch;
 
 namespace Vcmr.Training;
@@ -11,31 +13,55 @@ public sealed record Checkpoint(string ConfigJson, int Epoch, double BestScore, 
 {
     private const string Magic = "VCMRCKPT1";
 
-    public void Save(string path)
+    public void Save(string path) => AtomicFile.WriteStream(path, stream =>
     {
-        var tmp = path + ".tmp";
-        using (var w = new BinaryWriter(File.Create(tmp), Encoding.UTF8))
+        using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(ConfigJson);
+        w.Write(Epoch);
+        w.Write(BestScore);
+        w.Write(BadEpochs);
+        w.Write(Tensors.Count);
+        foreach (var (name, t) in Tensors)
         {
-            w.Write(Magic);
-            w.Write(ConfigJson);
-            w.Write(Epoch);
-            w.Write(BestScore);
-            w.Write(BadEpochs);
-            w.Write(Tensors.Count);
-            foreach (var (name, t) in Tensors)
-            {
-                using var c = t.detach().cpu().contiguous();
-                w.Write(name);
-                w.Write((int)c.dtype);
-                w.Write(c.shape.Length);
-                foreach (var s in c.shape) w.Write(s);
-                var bytes = c.bytes;
-                w.Write(bytes.Length);
-                w.Write(bytes);
-            }
+            using var c = t.detach().cpu().contiguous();
+            w.Write(name);
+            w.Write((int)c.dtype);
+            w.Write(c.shape.Length);
+            foreach (var s in c.shape) w.Write(s);
+            var bytes = c.bytes;
+            w.Write(bytes.Length);
+            w.Write(bytes);
         }
-        File.Move(tmp, path, overwrite: true);
+    });
+
+    /// <summary>Loads only the model weights of a checkpoint into <paramref name="model"/> (for inference), after checking
+    /// that it was written for <paramref name="configJson"/>; the message names the file and the mismatch.</summary>
+    public static void LoadWeights(string path, torch.nn.Module model, string configJson)
+    {
+        var ckpt = Load(path);
+        try
+        {
+            ckpt.CopyWeightsInto(path, model, configJson);
+        }
+        finally
+        {
+            foreach (var t in ckpt.Tensors.Values) t.Dispose();
+        }
     }
+
+    internal void CopyWeightsInto(string path, torch.nn.Module model, string configJson)
+    {
+        if (ConfigJson != configJson)
+            throw new InvalidDataException($"checkpoint '{path}' was written for another config/model:\n{ConfigJson}");
+        var weights = Tensors.Where(kv => kv.Key.StartsWith(ModelPrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[ModelPrefix.Length..], kv => kv.Value);
+        var (missing, unexpected) = model.load_state_dict(weights, strict: false);
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new InvalidDataException($"checkpoint '{path}' does not match the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}]");
+    }
+
+    /// <summary>Prefix of model tensors; optimiser state is under "optim.", the torch RNG under "rng.torch".</summary>
+    public const string ModelPrefix = "model.";
 
     public static Checkpoint Load(string path)
     {

@@ -71,7 +71,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module, ITrainable
                 if (better)
                 {
                     ckpt.Save(Path.Combine(dir, "best.ckpt"));
-                    WriteAtomic(Path.Combine(dir, "config.json"), _model.ConfigJson());
+                    AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), _model.ConfigJson());
                 }
                 ckpt.Save(Path.Combine(dir, "last.ckpt"));
             }
@@ -81,7 +81,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module, ITrainable
     private Checkpoint Snapshot(int nextEpoch)
     {
         var tensors = new Dictionary<string, Tensor>();
-        foreach (var (name, t) in _model.state_dict()) tensors["model." + name] = t;
+        foreach (var (name, t) in _model.state_dict()) tensors[Checkpoint.ModelPrefix + name] = t;
         foreach (var (name, t) in _optimizer.StateDict()) tensors["optim." + name] = t;
         tensors["rng.torch"] = torch.random.get_rng_state();
         return new Checkpoint(_model.ConfigJson(), nextEpoch, BestScore, _badEpochs, tensors);
@@ -91,21 +91,10 @@ public sealed class Trainer<TModel> where TModel : nn.Module, ITrainable
     public void Resume(string path)
     {
         var ckpt = Checkpoint.Load(path);
-        if (ckpt.ConfigJson != _model.ConfigJson())
-            throw new InvalidDataException($"checkpoint '{path}' was written for another config/model:\n{ckpt.ConfigJson}");
-        var model = ckpt.Tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key[6..], kv => kv.Value);
-        var (missing, unexpected) = _model.load_state_dict(model, strict: false);
-        if (missing.Count > 0 || unexpected.Count > 0)
-            throw new InvalidDataException($"checkpoint '{path}' does not match the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}]");
+        ckpt.CopyWeightsInto(path, _model, _model.ConfigJson());
         _optimizer.LoadStateDict(ckpt.Tensors.Where(kv => kv.Key.StartsWith("optim.")).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
         torch.random.set_rng_state(ckpt.Tensors["rng.torch"]);
         (Epoch, BestScore, _badEpochs) = (ckpt.Epoch, ckpt.BestScore, ckpt.BadEpochs);
         foreach (var t in ckpt.Tensors.Values) t.Dispose();
-    }
-
-    private static void WriteAtomic(string path, string text)
-    {
-        File.WriteAllText(path + ".tmp", text);
-        File.Move(path + ".tmp", path, overwrite: true);
     }
 }
