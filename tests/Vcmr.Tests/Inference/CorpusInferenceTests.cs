@@ -76,12 +76,24 @@ public class CorpusInferenceTests
     }
 
     [Fact]
-    public void LengthMaskAllowsExactlyTheSpansFromMinToBelowMax()
+    public void SpanSearchReturnsExactlyTheSpansFromMinToBelowMaxLengthBestFirst()
     {
-        using var m = CorpusInference.LengthMask(6, 2, 4, CPU);
-        for (int i = 0; i < 6; i++)
-            for (int j = 0; j < 6; j++)
-                Assert.Equal(j - i >= 2 && j - i < 4 ? 1f : 0f, m[i, j].item<float>());
+        // one query, two videos of 6 clips; video 1 has only 5 real clips (its last probabilities are 0)
+        using var st = tensor(new float[] { 0.1f, 0.2f, 0.3f, 0.1f, 0.2f, 0.1f, 0.4f, 0.1f, 0.2f, 0.2f, 0.1f, 0 }).view(1, 2, 6);
+        using var ed = tensor(new float[] { 0.3f, 0.1f, 0.1f, 0.2f, 0.1f, 0.2f, 0.1f, 0.3f, 0.1f, 0.2f, 0.3f, 0 }).view(1, 2, 6);
+        using var video = tensor(new float[] { 1f, 2f }).view(1, 2);
+        var spans = CorpusInference.TopSpans(st, ed, video, CorpusInferenceOptions.Tvr with { MinSpan = 2, MaxSpan = 4, MaxBeforeNms = 100 })[0];
+        var expected = new List<(int, int, int, float)>();
+        for (int v = 0; v < 2; v++)
+            for (int i = 0; i < 6; i++)
+                for (int j = i + 2; j < Math.Min(6, i + 4); j++)
+                {
+                    float score = st[0, v, i].item<float>() * video[0, v].item<float>() * ed[0, v, j].item<float>();
+                    if (score > 0) expected.Add((v, i, j, score));
+                }
+        Assert.Equal(expected.Count, spans.Count); // 7 spans on video 0, 5 on video 1 (j = 5 is padding)
+        Assert.Equal(expected.OrderByDescending(e => e.Item4).Select(e => e.Item4), spans.Select(s => s.Score));
+        Assert.All(spans, s => Assert.Contains((s.Slot, s.Start, s.End, s.Score), expected));
     }
 
     [Fact]

@@ -2,8 +2,9 @@ using static TorchSharp.torch;
 
 namespace Vcmr.Models.Xml;
 
-/// <summary>XML's encoding of a set of videos: shallow (feat1, for VR) and deep (feat2, for ConvSE) clip features
-/// per stream, each (Nv, L, D), and the (Nv, L) clip mask. Streams absent from the context mode are null.</summary>
+/// <summary>XML's encoding of a set of videos: shallow (feat1, for VR; L2-normalised per clip) and deep (feat2, for
+/// ConvSE) clip features per stream, each (Nv, L, D), and the (Nv, L) clip mask. Streams absent from the context
+/// mode are null.</summary>
 public sealed record XmlEncodedContext(Tensor? Feat1Video, Tensor? Feat2Video, Tensor? Feat1Sub, Tensor? Feat2Sub, Tensor Mask)
     : IDisposable
 {

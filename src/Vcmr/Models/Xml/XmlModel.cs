@@ -155,7 +155,8 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
             if (f1v is not null) f2v = video_encoder2!.forward(f1v, mask);
             if (f1s is not null) f2s = sub_encoder2!.forward(f1s, mask);
         }
-        return new XmlEncodedContext(f1v, f2v, f1s, f2s, mask.alias()).MoveToOuterDisposeScope();
+        // feat1 only feeds the cosine video score: normalise it once here rather than per query batch
+        return new XmlEncodedContext(Unit(f1v), f2v, Unit(f1s), f2s, mask.alias()).MoveToOuterDisposeScope();
     }
 
     public XmlEncodedContext Concat(IReadOnlyList<XmlEncodedContext> chunks)
@@ -172,6 +173,11 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         using (qv) using (qs) return VideoScores(qv, qs, encoded);
     }
 
+    private static Tensor? Unit(Tensor? x) => x is null ? null : nn.functional.normalize(x, dim: -1);
+
+    /// <summary>Videos per chunk of the VR product, so the (Nq, chunk * L) cosine block stays small.</summary>
+    private const int VideoChunk = 256;
+
     /// <summary>(Nq, Nv): mean over streams of max over clips of cos(q_m, feat1_m[t]).</summary>
     public Tensor VideoScores(Tensor qv, Tensor qs, XmlEncodedContext encoded)
     {
@@ -182,13 +188,18 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         return (stack(streams).sum(dim: 0) / streams.Count).MoveToOuterDisposeScope();
     }
 
+    // feat1 is unit-norm already (EncodeContext); one GEMM (Nq, D) x (D, chunk * L) per chunk of videos.
     private static Tensor StreamScore(Tensor q, Tensor feat1, Tensor mask)
     {
         var qn = nn.functional.normalize(q, dim: -1);
-        var cn = nn.functional.normalize(feat1, dim: -1);
-        // one GEMM: (Nq, D) x (D, Nv*L)
-        var cos = matmul(qn, cn.reshape(-1, cn.shape[^1]).t()).view(q.shape[0], feat1.shape[0], feat1.shape[1]);
-        return Masking.MaskLogits(cos, mask.unsqueeze(0)).amax(2);
+        var chunks = new List<Tensor>();
+        for (long v = 0; v < feat1.shape[0]; v += VideoChunk)
+        {
+            long n = Math.Min(VideoChunk, feat1.shape[0] - v);
+            var cos = matmul(qn, feat1.narrow(0, v, n).reshape(-1, feat1.shape[^1]).t()).view(q.shape[0], n, feat1.shape[1]);
+            chunks.Add(Masking.MaskLogits(cos, mask.narrow(0, v, n).unsqueeze(0)).amax(2));
+        }
+        return cat(chunks, 1);
     }
 
     public (Tensor Start, Tensor End) SpanLogits(QueryBatch queries, XmlEncodedContext encoded, Tensor candidates)
@@ -198,23 +209,44 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     }
 
     /// <summary>(Nq, K, L) start/end logits of each query over its K candidate videos (indices into encoded).</summary>
+    /// <remarks>Only the (query, candidate) pairs are computed: pairs are grouped by video, and each video's deep
+    /// features meet all the queries that kept it in one product, (pairs, D) x (D, L). For TVR val this is
+    /// Nq * K * L * D multiply-adds per stream instead of Nq * Nv * L * D for the whole corpus (22x fewer).</remarks>
     public (Tensor Start, Tensor End) SpanLogits(Tensor qv, Tensor qs, XmlEncodedContext encoded, Tensor candidates)
     {
         using var scope = NewDisposeScope();
         long nq = qv.shape[0], k = candidates.shape[1], l = encoded.Mask.shape[1];
-        Tensor? sim = null;
-        int streams = 0;
-        foreach (var (q, feat2, linear) in Streams(qv, qs, encoded))
+        var flat = candidates.flatten();
+        var (videos, order) = flat.sort();
+        var (unique, counts) = CandidateGroups(videos);
+        var queryOfPair = order.div(k, rounding_mode: RoundingMode.floor);
+        var projected = Streams(qv, qs, encoded).Select(s => (Query: s.Linear.forward(s.Query), s.Feat2)).ToList();
+        var sim = zeros(nq * k, l, device: qv.device);
+        long offset = 0;
+        for (int g = 0; g < unique.Length; g++)
         {
-            // (Nq, D) x (D, Nv*L) over the whole corpus is one GEMM; then keep only the candidates' rows.
-            var all = matmul(linear.forward(q), feat2.reshape(-1, feat2.shape[^1]).t()).view(nq, -1, l);
-            var s = all.gather(1, candidates.unsqueeze(2).expand(nq, k, l));
-            sim = sim is null ? s : sim + s;
-            streams++;
+            long n = counts[g];
+            var pairs = order.narrow(0, offset, n);
+            var queries = queryOfPair.narrow(0, offset, n);
+            Tensor? s = null;
+            foreach (var (q, feat2) in projected)
+            {
+                var part = matmul(q.index_select(0, queries), feat2[unique[g]].t());
+                s = s is null ? part : s.add_(part);
+            }
+            sim.index_copy_(0, pairs, s!);
+            offset += n;
         }
-        var mask = encoded.Mask.index_select(0, candidates.flatten()).view(nq, k, l);
-        var (st, ed) = ConvSE(sim! / streams, mask);
+        var mask = encoded.Mask.index_select(0, flat).view(nq, k, l);
+        var (st, ed) = ConvSE(sim.view(nq, k, l) / projected.Count, mask);
         return (st.MoveToOuterDisposeScope(), ed.MoveToOuterDisposeScope());
+    }
+
+    // The distinct videos of a sorted candidate list and how many pairs each has.
+    private static (long[] Videos, long[] Counts) CandidateGroups(Tensor sortedVideos)
+    {
+        var (unique, _, counts) = unique_consecutive(sortedVideos, return_counts: true);
+        return (unique.cpu().data<long>().ToArray(), counts!.cpu().data<long>().ToArray());
     }
 
     /// <summary>Forward pass on a training batch (query i paired with video i).</summary>
