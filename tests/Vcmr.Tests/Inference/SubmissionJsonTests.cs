@@ -63,4 +63,49 @@ public class SubmissionJsonTests
             + "1 duplicate desc_ids (first: 2); 1 empty-prediction desc_ids (first: 2)", e.Message);
         SubmissionJson.Validate([Q(1, 1), Q(2, 3)], [1, 2], "VCMR"); // a complete task passes
     }
+    [Fact]
+    public void StreamsFilesLargerThanTheBufferWithAQueryLargerThanTheBuffer()
+    {
+        var rng = new Random(11);
+        QueryPredictions Q(int id, int n) => new(id, $"query {id}", Enumerable.Range(0, n)
+            .Select(_ => new Prediction(rng.Next(100), Math.Round(rng.NextDouble() * 50, 3), 50 + rng.NextDouble() * 10, rng.NextDouble())).ToList());
+        // ~60 bytes per row: 3,000 rows is ~180 KB in one query, beyond the 64 KB buffer; 400 more queries around it
+        var vcmr = Enumerable.Range(0, 400).Select(i => Q(i, i == 200 ? 3000 : 100)).ToList();
+        var sub = new Submission(Enumerable.Range(0, 100).ToDictionary(i => $"v{i}", i => i), vcmr, null, vcmr.Take(3).ToList());
+        string path = TempFile();
+        SubmissionJson.Write(path, sub);
+        Assert.True(new FileInfo(path).Length > 1 << 20);
+        var again = SubmissionJson.Read(path);
+        Assert.Equal(sub.Video2Idx, again.Video2Idx);
+        Assert.Equal(vcmr.Count, again.Vcmr!.Count);
+        for (int i = 0; i < vcmr.Count; i++)
+        {
+            Assert.Equal((vcmr[i].DescId, vcmr[i].Desc), (again.Vcmr[i].DescId, again.Vcmr[i].Desc));
+            Assert.Equal(vcmr[i].Predictions, again.Vcmr[i].Predictions);
+        }
+        Assert.Equal(3, again.Vr!.Count);
+    }
+
+    [Fact]
+    public void KeysInAnyOrderAndUnknownKeysAreSkipped()
+    {
+        var sub = SubmissionJson.Read(TempFile("""{"VR": [{"desc_id": 1, "desc": "x", "predictions": [[3, 0, 0, 2]]}], "meta": {"a": [1, {"b": 2}]}, "video2idx": {"a": 3}}"""));
+        Assert.Equal(3, sub.Video2Idx["a"]);
+        Assert.Single(sub.Vr!);
+    }
+
+    [Theory]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": [{"desc_id": 1, "predictions": [[3, 0, 0""", "not valid JSON")]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": []""", "not valid JSON")]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": []} x""", "not valid JSON")]
+    [InlineData("""[1, 2]""", "expected a JSON object")]
+    [InlineData("""{"video2idx": [], "VR": []}""", "key video2idx: missing or not an object")]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": {}}""", "key VR: expected an array of queries")]
+    public void TruncatedOrMisshapenFilesAreNamed(string json, string expected)
+    {
+        string path = TempFile(json);
+        var e = Assert.Throws<DataFormatException>(() => SubmissionJson.Read(path));
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
 }
