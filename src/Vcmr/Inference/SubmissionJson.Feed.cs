@@ -14,7 +14,13 @@ public static partial class SubmissionJson
         private int length;
         private bool final;
 
+        /// <summary>True once the stream is exhausted: the reader then holds the rest of the file.</summary>
+        public bool Final => final;
+
         public Utf8JsonReader Start() => Refill(0, default);
+
+        /// <summary>The UTF-8 text between two positions of the current reader (for error messages).</summary>
+        public string Text(long start, long end) => System.Text.Encoding.UTF8.GetString(buffer, (int)start, (int)(end - start));
 
         /// <summary>The next token, refilling as needed; false at the end of the input.</summary>
         public bool Read(ref Utf8JsonReader reader)
@@ -51,7 +57,7 @@ public static partial class SubmissionJson
         }
 
         /// <summary>Keeps the bytes from <paramref name="consumed"/> on, tops the buffer up from the stream.</summary>
-        private Utf8JsonReader Refill(long consumed, JsonReaderState state)
+        public Utf8JsonReader Refill(long consumed, JsonReaderState state)
         {
             int keep = length - (int)consumed;
             Buffer.BlockCopy(buffer, (int)consumed, buffer, 0, keep);

@@ -66,65 +66,37 @@ public static partial class SubmissionJson
         return video2Idx;
     }
 
-    /// <summary>Reads the task's array one query object at a time, collecting the malformed ones.</summary>
+    /// <summary>
+    /// Reads the task's array one query object at a time, straight from the tokens. A query cut by the end of the
+    /// buffer is re-read from its first byte after a refill, so each query is parsed once in the common case.
+    /// </summary>
     private static List<QueryPredictions> ReadTask(JsonFeed feed, ref Utf8JsonReader reader, string where)
     {
         if (!feed.Read(ref reader)) throw new DataFormatException($"{where}: the file ends before the value");
         if (reader.TokenType != JsonTokenType.StartArray) throw new DataFormatException($"{where}: expected an array of queries");
         var result = new List<QueryPredictions>();
         var bad = new List<string>();
-        int position = 0;
-        while (feed.ReadValue(ref reader) is { } query)
-            using (query)
+        var rows = new List<Prediction>(TvrMaxRows);
+        while (true)
+        {
+            var state = reader.CurrentState;
+            long consumed = reader.BytesConsumed;
+            var outcome = QueryReader.TryRead(ref reader, feed, result.Count + bad.Count + 1, rows, out var query, out string? error);
+            if (outcome == QueryReader.Outcome.EndOfArray) break;
+            if (outcome == QueryReader.Outcome.NeedMoreData)
             {
-                position++;
-                if (ReadQuery(query.RootElement, position, out string? error) is { } q) result.Add(q);
-                else bad.Add(error!);
+                reader = feed.Refill(consumed, state);
+                continue;
             }
+            if (query != null) result.Add(query);
+            else bad.Add(error!);
+        }
         if (bad.Count > 0) throw new DataFormatException($"{where}: {bad.Count} malformed queries, first: {string.Join(", ", bad.Take(ShownIds))}");
         return result;
     }
 
-    private static QueryPredictions? ReadQuery(JsonElement q, int position, out string? error)
-    {
-        error = null;
-        if (q.ValueKind != JsonValueKind.Object || !q.TryGetProperty("desc_id", out var idEl) || !idEl.TryGetInt32(out int descId))
-        {
-            error = $"entry {position} (no integer desc_id)";
-            return null;
-        }
-        string desc = q.TryGetProperty("desc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
-        if (!q.TryGetProperty("predictions", out var rows) || rows.ValueKind != JsonValueKind.Array)
-        {
-            error = $"desc_id {descId} (no predictions array)";
-            return null;
-        }
-        var preds = new Prediction[rows.GetArrayLength()];
-        int r = 0;
-        foreach (var row in rows.EnumerateArray())
-        {
-            if (!TryRow(row, out preds[r]))
-            {
-                error = $"desc_id {descId} (row {r}: {row.GetRawText()})";
-                return null;
-            }
-            r++;
-        }
-        return new QueryPredictions(descId, desc, preds);
-    }
-
-    // Rows may carry ints for times (e.g. 0 in VR rows); "NaN" strings and non-finite values are rejected.
-    private static bool TryRow(JsonElement row, out Prediction p)
-    {
-        p = default;
-        if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != 4) return false;
-        foreach (var x in row.EnumerateArray()) if (x.ValueKind != JsonValueKind.Number) return false;
-        if (!row[0].TryGetInt32(out int video)) return false;
-        double st = row[1].GetDouble(), ed = row[2].GetDouble(), score = row[3].GetDouble();
-        if (!double.IsFinite(st) || !double.IsFinite(ed) || !double.IsFinite(score) || ed < st) return false;
-        p = new Prediction(video, st, ed, score);
-        return true;
-    }
+    /// <summary>The official evaluation reads 100 rows per query; most files have exactly that many.</summary>
+    private const int TvrMaxRows = 100;
 
     /// <summary>
     /// Checks a task's queries against the ground-truth desc_ids (the official evaluation requires equal sets):

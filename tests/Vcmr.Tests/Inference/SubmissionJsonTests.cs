@@ -45,6 +45,10 @@ public class SubmissionJsonTests
         "key VCMR: 2 malformed queries, first: desc_id 7 (row 0: [1, 2, \"NaN\", 0]), desc_id 8 (row 0: [1, 2])")]
     [InlineData("""{"video2idx": {}, "VCMR": [{"desc_id": 7, "predictions": [[1, 5, 2, 0]]}]}""", "desc_id 7 (row 0")]
     [InlineData("""{"video2idx": {}, "SVMR": [{"desc": "no id", "predictions": []}]}""", "key SVMR: 1 malformed queries, first: entry 1 (no integer desc_id)")]
+    [InlineData("""{"video2idx": {}, "VR": [3, {"predictions": [], "desc_id": 4}, {"desc_id": 5, "predictions": {}}, {"desc_id": 6, "predictions": [[1, 0, 1, 0], [1, [0], 1, 0], 7]}]}""",
+        "key VR: 3 malformed queries, first: entry 1 (no integer desc_id), desc_id 5 (no predictions array), desc_id 6 (row 1: [1, [0], 1, 0])")]
+    [InlineData("""{"video2idx": {}, "VR": [{"desc_id": 2.5, "predictions": []}, {"desc_id": 8, "predictions": [[1, 0, 1e400, 0]]}, {"desc_id": 9, "predictions": [[1, 0, 1, 0, 5]]}]}""",
+        "key VR: 3 malformed queries, first: entry 1 (no integer desc_id), desc_id 8 (row 0: [1, 0, 1e400, 0]), desc_id 9 (row 0: [1, 0, 1, 0, 5])")]
     public void MalformedInputNamesFileKeyAndIds(string json, string expected)
     {
         string path = TempFile(json);
