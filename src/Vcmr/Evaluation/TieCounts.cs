@@ -40,30 +40,44 @@ internal static class TieCounts
     }
 
     /// <summary>
-    /// Per row r: cells of column gt[r] above / equal to S[r, gt[r]]. Streams the matrix row by row (no transpose):
-    /// each row is gathered at gt (skipped when gt is the identity) and compared element-wise with the GT values.
+    /// Per row r: cells of column gt[r] above / equal to S[r, gt[r]]. Streams the matrix row by row (no transpose).
+    /// The GT cells are stacked in layers, layer j holding the j-th caption of every video, so that each row is
+    /// compared element-wise with each layer (one layer on a square diagonal, k for k captions per video). When the
+    /// captions are so unevenly spread that the layers would be mostly empty, each row is instead gathered at gt.
     /// </summary>
     public static (int[] Greater, int[] Equal) AlongColumns<T>(ReadOnlySpan<T> s, int rows, int cols, int[] gt)
         where T : unmanaged, INumber<T>
     {
-        bool identity = rows == cols && gt.Select((g, r) => g == r).All(x => x);
-        var target = new T[rows];
-        for (int r = 0; r < rows; r++) target[r] = s[r * cols + gt[r]];
-        var above = new T[rows];
-        var same = new T[rows];
-        var gathered = identity ? [] : new T[rows];
+        var layerOf = new int[rows];
+        var perVideo = new int[cols];
+        for (int r = 0; r < rows; r++) layerOf[r] = perVideo[gt[r]]++;
+        int layers = perVideo.Max();
+        bool layered = (long)layers * cols <= 2L * rows;
+        int width = layered ? cols : rows;
+        int slots = layered ? layers : 1;
+        // empty layer cells hold NaN: no cell is above or equal to it
+        var target = new T[slots * width];
+        if (layered) target.AsSpan().Fill(T.CreateTruncating(double.NaN));
+        int Slot(int r) => layered ? layerOf[r] * cols + gt[r] : r;
+        for (int r = 0; r < rows; r++) target[Slot(r)] = s[r * cols + gt[r]];
+        var above = new T[target.Length];
+        var same = new T[target.Length];
+        var gathered = layered ? [] : new T[rows];
         for (int i = 0; i < rows; i++)
         {
             var row = s.Slice(i * cols, cols);
-            ReadOnlySpan<T> x = row;
-            if (!identity)
+            if (!layered)
             {
                 for (int r = 0; r < rows; r++) gathered[r] = row[gt[r]];
-                x = gathered;
+                row = gathered;
             }
-            Accumulate(x, target, above, same);
+            for (int j = 0; j < slots; j++)
+                Accumulate(row, target.AsSpan(j * width, width), above.AsSpan(j * width, width), same.AsSpan(j * width, width));
         }
-        return (above.Select(int.CreateTruncating).ToArray(), same.Select(int.CreateTruncating).ToArray());
+        var greater = new int[rows];
+        var equal = new int[rows];
+        for (int r = 0; r < rows; r++) (greater[r], equal[r]) = (int.CreateTruncating(above[Slot(r)]), int.CreateTruncating(same[Slot(r)]));
+        return (greater, equal);
     }
 
     private static void Accumulate<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, Span<T> above, Span<T> same)

@@ -64,29 +64,34 @@ public class RetrievalMetricsPropertyTests
     }
 
     [Theory]
-    [InlineData(6, 3)]
-    [InlineData(7, 20)]
-    public void MatchesASortBasedPortOfTextVr(int seed, int levels)
+    [InlineData(6, 3, false)]
+    [InlineData(7, 20, false)]
+    [InlineData(8, 3, true)]
+    [InlineData(9, 20, true)]
+    public void MatchesASortBasedPortOfTextVr(int seed, int levels, bool skewed)
     {
-        // 3 captions per video (TextVR default layout), SIMD-width-unaligned sizes
+        // uniform: 3 captions per video (TextVR's default layout, compared layer by layer); skewed: 27 of the 39
+        // texts on video 0 (compared by gathering each row). Sizes are not multiples of the SIMD width.
         const int videos = 13, rows = 39;
         var s = Random(seed, rows * videos, levels);
-        var r = RetrievalMetrics.Evaluate(new SimilarityMatrix(s, rows, videos));
+        int[] gt = Enumerable.Range(0, rows).Select(i => skewed ? (i < 27 ? 0 : i % videos) : i / 3).ToArray();
+        var r = skewed ? RetrievalMetrics.Evaluate(new SimilarityMatrix(s, rows, videos), gt) : RetrievalMetrics.Evaluate(new SimilarityMatrix(s, rows, videos));
         // t2v: position(s) of the GT value in the row sorted by descending score, averaged
         var t2v = Enumerable.Range(0, rows).Select(i =>
         {
             var sorted = Enumerable.Range(0, videos).Select(c => s[i * videos + c]).OrderByDescending(x => x).ToArray();
-            return Enumerable.Range(0, videos).Where(p => sorted[p] == s[i * videos + i / 3]).Average();
+            return Enumerable.Range(0, videos).Where(p => sorted[p] == s[i * videos + gt[i]]).Average();
         }).ToArray();
-        // v2t: best averaged position among the video's 3 captions in its column
-        var v2t = Enumerable.Range(0, videos).Select(v =>
+        // v2t: best averaged position among the video's captions in its column; videos without captions are skipped
+        var v2t = Enumerable.Range(0, videos).Where(v => gt.Contains(v)).Select(v =>
         {
             var column = Enumerable.Range(0, rows).Select(i => s[i * videos + v]).ToArray();
             var sorted = column.OrderByDescending(x => x).ToArray();
-            return Enumerable.Range(3 * v, 3).Min(i => Enumerable.Range(0, rows).Where(p => sorted[p] == column[i]).Average());
+            return Enumerable.Range(0, rows).Where(i => gt[i] == v).Min(i => Enumerable.Range(0, rows).Where(p => sorted[p] == column[i]).Average());
         }).ToArray();
         foreach (var (scores, ranks) in new[] { (r.TextToVideo, t2v), (r.VideoToText, v2t) })
         {
+            Assert.Equal(ranks.Length, scores.Queries);
             Assert.Equal(100.0 * ranks.Count(x => x == 0) / ranks.Length, scores.R1, 12);
             Assert.Equal(100.0 * ranks.Count(x => x < 5) / ranks.Length, scores.R5, 12);
             Assert.Equal(100.0 * ranks.Count(x => x < 10) / ranks.Length, scores.R10, 12);
