@@ -18,7 +18,9 @@ namespace Vcmr.Evaluation;
 /// error (TextVR's script would fail an assertion there).
 /// </para>
 /// <para>
-/// mAP (not in TextVR; Dual Encoding's t2i_map) uses the same tie treatment: a relevant item in a tie group of t
+/// MedR is not floored (Dual Encoding's evaluation.py floors the median; the two differ only when the median falls
+/// between two ranks). mAP (not in TextVR; Dual Encoding's t2i_map / i2t_map, which break ties by argsort order)
+/// uses the same tie treatment as the ranks: a relevant item in a tie group of t
 /// cells after p higher ones sits at its expected position; the q-th of m relevant items in that group at
 /// p + q (t + 1) / (m + 1), and AP is the mean over relevant items of (relevant items up to it) / position. With one
 /// relevant item per query (every text-to-video query, and video-to-text with one caption per video) mAP is the
