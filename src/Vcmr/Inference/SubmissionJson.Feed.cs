@@ -34,25 +34,18 @@ public static partial class SubmissionJson
         }
 
         /// <summary>
-        /// The next complete value (after a property name or as an array element) as its own document, or null when
-        /// the enclosing array ends. Incomplete input at the end of the file surfaces as ParseValue's JsonException.
+        /// The value after a property name, complete, as its own document. Incomplete input at the end of the file
+        /// surfaces as ParseValue's JsonException.
         /// </summary>
-        public JsonDocument? ReadValue(ref Utf8JsonReader reader)
+        public JsonDocument ReadValue(ref Utf8JsonReader reader)
         {
             while (true)
             {
                 var state = reader.CurrentState;
                 long consumed = reader.BytesConsumed;
-                if (!reader.Read())
-                {
-                    if (final) return JsonDocument.ParseValue(ref reader);
-                    reader = Refill(consumed, state);
-                    continue;
-                }
-                if (reader.TokenType == JsonTokenType.EndArray) return null;
                 var probe = reader;
-                if (final || probe.TrySkip()) return JsonDocument.ParseValue(ref reader);
-                reader = Refill(consumed, state); // re-read the value from its first byte once more of it is buffered
+                if (final || (probe.Read() && probe.TrySkip())) return JsonDocument.ParseValue(ref reader);
+                reader = Refill(consumed, state); // parse from the value's first byte once all of it is buffered
             }
         }
 

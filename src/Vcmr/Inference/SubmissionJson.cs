@@ -47,7 +47,7 @@ public static partial class SubmissionJson
                 tasks[task] = ReadTask(feed, ref reader, $"{path}: key {key}");
                 continue;
             }
-            using var value = feed.ReadValue(ref reader)!;
+            using var value = feed.ReadValue(ref reader);
             if (key == "video2idx") video2Idx = ReadVideo2Idx(value.RootElement, path);
         }
         if (feed.Read(ref reader)) throw new DataFormatException($"{path}: not valid JSON (content after the closing brace)");

@@ -75,9 +75,14 @@ public class SubmissionJsonTests
             .Select(_ => new Prediction(rng.Next(100), Math.Round(rng.NextDouble() * 50, 3), 50 + rng.NextDouble() * 10, rng.NextDouble())).ToList());
         // ~60 bytes per row: 3,000 rows is ~180 KB in one query, beyond the 64 KB buffer; 400 more queries around it
         var vcmr = Enumerable.Range(0, 400).Select(i => Q(i, i == 200 ? 3000 : 100)).ToList();
-        var sub = new Submission(Enumerable.Range(0, 100).ToDictionary(i => $"v{i}", i => i), vcmr, null, vcmr.Take(3).ToList());
+        // video2idx of ~150 KB also spans refills; it comes last so it starts mid-buffer
+        var video2Idx = Enumerable.Range(0, 6000).ToDictionary(i => $"friends_s01e{i:D5}_seg02_clip_{i % 30:D2}", i => i);
+        var sub = new Submission(video2Idx, vcmr, null, vcmr.Take(3).ToList());
         string path = TempFile();
         SubmissionJson.Write(path, sub);
+        string json = File.ReadAllText(path);
+        int split = json.IndexOf("\"VCMR\"", StringComparison.Ordinal);
+        File.WriteAllText(path, "{" + json[split..^1] + "," + json[1..(split - 1)] + "}"); // tasks first, video2idx last
         Assert.True(new FileInfo(path).Length > 1 << 20);
         var again = SubmissionJson.Read(path);
         Assert.Equal(sub.Video2Idx, again.Video2Idx);
