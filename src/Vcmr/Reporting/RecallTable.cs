@@ -38,6 +38,26 @@ public static class RecallTable
         return new DataFrame(columns);
     }
 
+    private static readonly (string Name, Func<RetrievalScores, double> Value)[] RetrievalColumns =
+    [
+        ("R@1", s => s.R1), ("R@5", s => s.R5), ("R@10", s => s.R10), ("R@50", s => s.R50),
+        ("MedR", s => s.MedianRank), ("MeanR", s => s.MeanRank), ("mAP", s => s.MeanAveragePrecision),
+    ];
+
+    /// <summary>
+    /// Text-video retrieval results side by side: rows = models, columns "t2v R@1" ... "t2v mAP", then the same for
+    /// v2t. For a chart of the recalls only, keep the model and R@k columns.
+    /// </summary>
+    public static DataFrame Retrieval(IEnumerable<(string Model, RetrievalResult Result)> models)
+    {
+        var list = models.ToList();
+        var columns = new List<DataFrameColumn> { new StringDataFrameColumn(ModelColumn, list.Select(m => m.Model)) };
+        foreach (var (direction, scores) in new (string, Func<RetrievalResult, RetrievalScores>)[] { ("t2v", r => r.TextToVideo), ("v2t", r => r.VideoToText) })
+            foreach (var (name, value) in RetrievalColumns)
+                columns.Add(new DoubleDataFrameColumn($"{direction} {name}", list.Select(m => value(scores(m.Result)))));
+        return new DataFrame(columns);
+    }
+
     private static bool HasTask(TvrEvalResult result, string task) => result.Tables.Any(t => t.Name == task);
 
     public static DataFrame From(TvrEvalResult result, string run = "") => Compare([(run, result)]);

@@ -72,4 +72,21 @@ public class RecallChartTests
         var df = new Microsoft.Data.Analysis.DataFrame(new Microsoft.Data.Analysis.DoubleDataFrameColumn("R@1", [1.0]));
         Assert.Contains("no string column naming the models (columns: R@1)", Assert.Throws<ArgumentException>(() => RecallChart.GroupedBars(df)).Message);
     }
+
+    [Fact]
+    public void RetrievalTableHasBothDirectionsPerModelAndChartsItsRecalls()
+    {
+        var perfect = RetrievalMetrics.Evaluate(new SimilarityMatrix(new[] { 1f, 0f, 0f, 1f }, 2, 2));
+        var swapped = RetrievalMetrics.Evaluate(new SimilarityMatrix(new[] { 0f, 1f, 1f, 0f }, 2, 2));
+        var df = RecallTable.Retrieval([("oracle", perfect), ("swapped", swapped)]);
+        Assert.Equal(["model", "t2v R@1", "t2v R@5", "t2v R@10", "t2v R@50", "t2v MedR", "t2v MeanR", "t2v mAP",
+            "v2t R@1", "v2t R@5", "v2t R@10", "v2t R@50", "v2t MedR", "v2t MeanR", "v2t mAP"], df.Columns.Select(c => c.Name));
+        Assert.Equal(["oracle", 100.0, 100.0, 100.0, 100.0, 1.0, 1.0, 1.0, 100.0, 100.0, 100.0, 100.0, 1.0, 1.0, 1.0], df.Rows[0].ToArray());
+        Assert.Equal(["swapped", 0.0, 100.0, 100.0, 100.0, 2.0, 2.0, 0.5, 0.0, 100.0, 100.0, 100.0, 2.0, 2.0, 0.5], df.Rows[1].ToArray());
+        var recalls = new Microsoft.Data.Analysis.DataFrame(new[] { "model", "t2v R@1", "t2v R@5", "v2t R@1" }.Select(name => df.Columns[name]));
+        using var json = JsonDocument.Parse(Plotly.NET.GenericChart.toJson(RecallChart.GroupedBars(recalls)));
+        var trace = json.RootElement.GetProperty("data")[1];
+        Assert.Equal("swapped", trace.GetProperty("name").GetString());
+        Assert.Equal([0.0, 100.0, 0.0], trace.GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
+    }
 }
