@@ -8,7 +8,7 @@ namespace Vcmr.Benchmarks;
 public sealed class RetrievalEvalBenchmark : IBenchmark
 {
     public string Name => "retrieval-eval";
-    public string Description => "Text-video R@k/MedR/MeanR/mAP, both directions, on 10,000 x 2,000 (5 captions/video) and 10,000 x 10,000 float32";
+    public string Description => "Text-video R@k/MedR/MeanR/mAP, both directions, on 10,000 x 2,000 (5 captions/video) and 10,000 x 10,000 float32; .npy write/read of the latter";
 
     // Per cell and direction: one greater-than and one equality compare, i.e. 4 compare ops per cell in all.
     private const int ComparesPerCell = 4;
@@ -39,9 +39,31 @@ public sealed class RetrievalEvalBenchmark : IBenchmark
             result[$"{key}_gcompares_per_s"] = Math.Round(ComparesPerCell * cells / sec / 1e9, 2);
             result[$"{key}_matrix_gb_per_s"] = Math.Round(2 * 4 * cells / sec / 1e9, 2); // the matrix is read once per direction
             result[$"{key}_compares_percent_of_gemm_floor"] = Math.Round(100 * ComparesPerCell * cells / sec / 1e9 / floor, 1);
+            if (rows == cols) NpyRoundTrip(sims, result);
         }
         result["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
         return result;
+    }
+
+    /// <summary>Writes the matrix as sim_matrix.npy and reads it back (the TextVR submission round trip).</summary>
+    private static void NpyRoundTrip(SimilarityMatrix sims, Dictionary<string, object> result)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("vcmr-bench").FullName, "sim_matrix.npy");
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            NpyFile.Write(path, sims);
+            result["npy_write_ms"] = Math.Round(sw.Elapsed.TotalMilliseconds, 1);
+            sw.Restart();
+            var back = NpyFile.Read(path);
+            result["npy_read_ms"] = Math.Round(sw.Elapsed.TotalMilliseconds, 1);
+            result["npy_mb"] = Math.Round(new FileInfo(path).Length / 1e6, 1);
+            if (!back.Float32!.AsSpan().SequenceEqual(sims.Float32)) throw new InvalidOperationException("the .npy round trip changed the matrix");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
     }
 
     private static SimilarityMatrix Matrix(int rows, int cols)
