@@ -29,8 +29,6 @@ namespace Vcmr.Evaluation;
 /// </summary>
 public static class RetrievalMetrics
 {
-    public static readonly int[] TopKs = [1, 5, 10, 50];
-
     /// <summary>Counts are accumulated in the matrix's element type; float32 counts are exact up to 2^24.</summary>
     private const int MaxDimension = 1 << 24;
 

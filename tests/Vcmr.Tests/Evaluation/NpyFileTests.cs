@@ -45,6 +45,7 @@ public class NpyFileTests
         var m = NpyFile.Read(path);
         Assert.Equal((2, 2, "float64"), (m.Rows, m.Cols, m.DType));
         Assert.Equal(new[] { 0.5, -0.0, double.PositiveInfinity, 1e-300 }, m.Float64);
+        Assert.Equal(double.PositiveInfinity, m[1, 0]); // row-major: row 1 starts at the third value
         File.WriteAllBytes(path, HandMade(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3), }", 16, Floats(7, 8, 9)));
         Assert.Equal(new[] { 7f, 8f, 9f }, NpyFile.Read(path).Float32);
     }
