@@ -92,8 +92,8 @@ public sealed class TvrEvalBenchmark : IBenchmark
     }
 
     /// <summary>
-    /// Wall time, process CPU time (less sensitive to a loaded machine), the peak managed heap above the starting point (sampled every 2 ms, plus the end) and the heap the
-    /// result keeps alive after a full collection.
+    /// Wall time, process CPU time (less sensitive to a loaded machine), the peak managed heap above the starting
+    /// point (sampled every 2 ms, plus the end) and the heap the result keeps alive after a full collection.
     /// </summary>
     private static (double Ms, double CpuMs, long PeakBytes, long RetainedBytes) MeasureManaged<T>(Func<T> work)
     {
