@@ -1,5 +1,5 @@
 using System.CommandLine;
 using Vcmr.Cli;
 
-var root = new RootCommand("vcmr: video corpus moment retrieval tools (TVR formats)") { EvalCommand.Create() };
+var root = new RootCommand("vcmr: video corpus moment retrieval tools (TVR formats)") { EvalCommand.Create(), RetrievalEvalCommand.Create() };
 return root.Parse(args).Invoke();

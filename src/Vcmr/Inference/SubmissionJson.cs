@@ -8,87 +8,95 @@ namespace Vcmr.Inference;
 /// <c>[video_idx, st, ed, score]</c>). Bad rows are collected per task and reported together: the first few desc_ids
 /// and the count, so one bad model output does not need one run per error.
 /// </summary>
-public static class SubmissionJson
+public static partial class SubmissionJson
 {
     public static readonly string[] TaskKeys = ["VCMR", "SVMR", "VR"];
     private const int ShownIds = 5;
 
+    /// <summary>
+    /// Streams the file: one query object is parsed at a time from a refilled buffer (see <see cref="JsonFeed"/>),
+    /// so memory holds the predictions, not a DOM of the whole 100 MB file. Keys may come in any order; other
+    /// top-level keys are skipped.
+    /// </summary>
     public static Submission Read(string path)
     {
-        JsonDocument doc;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            doc = JsonDocument.Parse(stream);
+            return Read(new JsonFeed(stream), path);
         }
         catch (JsonException e)
         {
             throw new DataFormatException($"{path}: not valid JSON ({e.Message})", e);
         }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{path}: expected a JSON object");
-            if (!root.TryGetProperty("video2idx", out var v2i) || v2i.ValueKind != JsonValueKind.Object)
-                throw new DataFormatException($"{path}: key video2idx: missing or not an object");
-            var video2Idx = new Dictionary<string, int>();
-            foreach (var p in v2i.EnumerateObject())
-                video2Idx[p.Name] = p.Value.TryGetInt32(out int idx) ? idx
-                    : throw new DataFormatException($"{path}: key video2idx/{p.Name}: {p.Value.GetRawText()} is not an integer");
-            var tasks = TaskKeys.Select(k => root.TryGetProperty(k, out var t) ? ReadTask(t, $"{path}: key {k}") : null).ToArray();
-            if (tasks.All(t => t == null)) throw new DataFormatException($"{path}: none of the keys VCMR, SVMR, VR is present");
-            return new Submission(video2Idx, tasks[0], tasks[1], tasks[2]);
-        }
     }
 
-    private static List<QueryPredictions> ReadTask(JsonElement task, string where)
+    private static Submission Read(JsonFeed feed, string path)
     {
-        if (task.ValueKind != JsonValueKind.Array) throw new DataFormatException($"{where}: expected an array of queries");
-        var result = new List<QueryPredictions>(task.GetArrayLength());
-        var bad = new List<string>();
-        int position = 0;
-        foreach (var q in task.EnumerateArray())
+        var reader = feed.Start();
+        if (!feed.Read(ref reader) || reader.TokenType != JsonTokenType.StartObject) throw new DataFormatException($"{path}: expected a JSON object");
+        Dictionary<string, int>? video2Idx = null;
+        var tasks = new List<QueryPredictions>?[TaskKeys.Length];
+        // a file that ends inside the object makes the reader throw, so the loop stops only at the closing brace
+        while (feed.Read(ref reader) && reader.TokenType != JsonTokenType.EndObject)
         {
-            position++;
-            if (q.ValueKind != JsonValueKind.Object || !q.TryGetProperty("desc_id", out var idEl) || !idEl.TryGetInt32(out int descId))
+            string key = reader.GetString()!;
+            int task = Array.IndexOf(TaskKeys, key);
+            if (task >= 0)
             {
-                bad.Add($"entry {position} (no integer desc_id)");
+                tasks[task] = ReadTask(feed, ref reader, $"{path}: key {key}");
                 continue;
             }
-            string desc = q.TryGetProperty("desc", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
-            if (!q.TryGetProperty("predictions", out var rows) || rows.ValueKind != JsonValueKind.Array)
+            using var value = feed.ReadValue(ref reader);
+            if (key == "video2idx") video2Idx = ReadVideo2Idx(value.RootElement, path);
+        }
+        if (feed.Read(ref reader)) throw new DataFormatException($"{path}: not valid JSON (content after the closing brace)");
+        if (video2Idx == null) throw new DataFormatException($"{path}: key video2idx: missing or not an object");
+        if (tasks.All(t => t == null)) throw new DataFormatException($"{path}: none of the keys VCMR, SVMR, VR is present");
+        return new Submission(video2Idx, tasks[0], tasks[1], tasks[2]);
+    }
+
+    private static Dictionary<string, int> ReadVideo2Idx(JsonElement v2i, string path)
+    {
+        if (v2i.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{path}: key video2idx: missing or not an object");
+        var video2Idx = new Dictionary<string, int>();
+        foreach (var p in v2i.EnumerateObject())
+            video2Idx[p.Name] = p.Value.TryGetInt32(out int idx) ? idx
+                : throw new DataFormatException($"{path}: key video2idx/{p.Name}: {p.Value.GetRawText()} is not an integer");
+        return video2Idx;
+    }
+
+    /// <summary>
+    /// Reads the task's array one query object at a time, straight from the tokens. A query cut by the end of the
+    /// buffer is re-read from its first byte after a refill, so each query is parsed once in the common case.
+    /// </summary>
+    private static List<QueryPredictions> ReadTask(JsonFeed feed, ref Utf8JsonReader reader, string where)
+    {
+        if (!feed.Read(ref reader)) throw new DataFormatException($"{where}: the file ends before the value");
+        if (reader.TokenType != JsonTokenType.StartArray) throw new DataFormatException($"{where}: expected an array of queries");
+        var result = new List<QueryPredictions>();
+        var bad = new List<string>();
+        var rows = new List<Prediction>(TvrMaxRows);
+        while (true)
+        {
+            var state = reader.CurrentState;
+            long consumed = reader.BytesConsumed;
+            var outcome = QueryReader.TryRead(ref reader, feed, result.Count + bad.Count + 1, rows, out var query, out string? error);
+            if (outcome == QueryReader.Outcome.EndOfArray) break;
+            if (outcome == QueryReader.Outcome.NeedMoreData)
             {
-                bad.Add($"desc_id {descId} (no predictions array)");
+                reader = feed.Refill(consumed, state);
                 continue;
             }
-            var preds = new List<Prediction>(rows.GetArrayLength());
-            string? error = null;
-            int r = 0;
-            foreach (var row in rows.EnumerateArray())
-            {
-                if (!TryRow(row, out var p)) { error = $"desc_id {descId} (row {r}: {row.GetRawText()})"; break; }
-                preds.Add(p);
-                r++;
-            }
-            if (error != null) bad.Add(error);
-            else result.Add(new QueryPredictions(descId, desc, preds));
+            if (query != null) result.Add(query);
+            else bad.Add(error!);
         }
         if (bad.Count > 0) throw new DataFormatException($"{where}: {bad.Count} malformed queries, first: {string.Join(", ", bad.Take(ShownIds))}");
         return result;
     }
 
-    // Rows may carry ints for times (e.g. 0 in VR rows); "NaN" strings and non-finite values are rejected.
-    private static bool TryRow(JsonElement row, out Prediction p)
-    {
-        p = default;
-        if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != 4) return false;
-        foreach (var x in row.EnumerateArray()) if (x.ValueKind != JsonValueKind.Number) return false;
-        if (!row[0].TryGetInt32(out int video)) return false;
-        double st = row[1].GetDouble(), ed = row[2].GetDouble(), score = row[3].GetDouble();
-        if (!double.IsFinite(st) || !double.IsFinite(ed) || !double.IsFinite(score) || ed < st) return false;
-        p = new Prediction(video, st, ed, score);
-        return true;
-    }
+    /// <summary>The official evaluation reads 100 rows per query; most files have exactly that many.</summary>
+    private const int TvrMaxRows = 100;
 
     /// <summary>
     /// Checks a task's queries against the ground-truth desc_ids (the official evaluation requires equal sets):

@@ -4,11 +4,62 @@ using Vcmr.Evaluation;
 namespace Vcmr.Reporting;
 
 /// <summary>
-/// The official metrics as a DataFrame, one row per (run, task, query type, IoU) and one column per R@k, the layout
-/// of the paper's tables. Query type "all" is the overall block; VR rows have an empty IoU.
+/// The official metrics as DataFrames: <see cref="Compare"/> in long form, one row per (run, task, query type, IoU)
+/// and one column per R@k (query type "all" is the overall block; VR rows have an empty IoU), and
+/// <see cref="Paper"/> in the layout of the TVR paper's result tables, one row per model.
 /// </summary>
 public static class RecallTable
 {
+    /// <summary>The first column of <see cref="Paper"/>: the model names.</summary>
+    public const string ModelColumn = "model";
+
+    /// <summary>
+    /// Rows = models, columns = "VCMR 0.5 R@1" ... "VCMR 0.7 R@100", the same for SVMR, then "VR R@1" ... "VR R@100"
+    /// (overall query type, official rounded values). Tasks absent from every result are left out; a task absent
+    /// from only some results (test_public has no SVMR) is a missing value (null) in those rows.
+    /// </summary>
+    public static DataFrame Paper(IEnumerable<(string Model, TvrEvalResult Result)> models)
+    {
+        var list = models.ToList();
+        var modelCol = new StringDataFrameColumn(ModelColumn, list.Select(m => m.Model));
+        var columns = new List<DataFrameColumn> { modelCol };
+        foreach (string task in new[] { "VCMR", "SVMR", "VR" })
+        {
+            if (!list.Any(m => HasTask(m.Result, task))) continue;
+            string[] ious = task == "VR" ? [""] : TvrMetrics.IouThresholds.Select(PythonFormat.Repr).ToArray();
+            foreach (string iou in ious)
+                foreach (int k in TvrMetrics.TopKs)
+                {
+                    string key = (iou == "" ? "" : $"{iou}-") + $"r{k}";
+                    string name = iou == "" ? $"{task} R@{k}" : $"{task} {iou} R@{k}";
+                    columns.Add(new DoubleDataFrameColumn(name, list.Select(m => HasTask(m.Result, task) ? m.Result[task][key] : (double?)null)));
+                }
+        }
+        return new DataFrame(columns);
+    }
+
+    private static readonly (string Name, Func<RetrievalScores, double> Value)[] RetrievalColumns =
+    [
+        ("R@1", s => s.R1), ("R@5", s => s.R5), ("R@10", s => s.R10), ("R@50", s => s.R50),
+        ("MedR", s => s.MedianRank), ("MeanR", s => s.MeanRank), ("mAP", s => s.MeanAveragePrecision),
+    ];
+
+    /// <summary>
+    /// Text-video retrieval results side by side: rows = models, columns "t2v R@1" ... "t2v mAP", then the same for
+    /// v2t. For a chart of the recalls only, keep the model and R@k columns.
+    /// </summary>
+    public static DataFrame Retrieval(IEnumerable<(string Model, RetrievalResult Result)> models)
+    {
+        var list = models.ToList();
+        var columns = new List<DataFrameColumn> { new StringDataFrameColumn(ModelColumn, list.Select(m => m.Model)) };
+        foreach (var (direction, scores) in new (string, Func<RetrievalResult, RetrievalScores>)[] { ("t2v", r => r.TextToVideo), ("v2t", r => r.VideoToText) })
+            foreach (var (name, value) in RetrievalColumns)
+                columns.Add(new DoubleDataFrameColumn($"{direction} {name}", list.Select(m => value(scores(m.Result)))));
+        return new DataFrame(columns);
+    }
+
+    private static bool HasTask(TvrEvalResult result, string task) => result.Tables.Any(t => t.Name == task);
+
     public static DataFrame From(TvrEvalResult result, string run = "") => Compare([(run, result)]);
 
     /// <summary>Stacks several runs (e.g. XML with and without NMS) into one table.</summary>

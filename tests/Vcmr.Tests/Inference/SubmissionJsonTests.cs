@@ -45,6 +45,10 @@ public class SubmissionJsonTests
         "key VCMR: 2 malformed queries, first: desc_id 7 (row 0: [1, 2, \"NaN\", 0]), desc_id 8 (row 0: [1, 2])")]
     [InlineData("""{"video2idx": {}, "VCMR": [{"desc_id": 7, "predictions": [[1, 5, 2, 0]]}]}""", "desc_id 7 (row 0")]
     [InlineData("""{"video2idx": {}, "SVMR": [{"desc": "no id", "predictions": []}]}""", "key SVMR: 1 malformed queries, first: entry 1 (no integer desc_id)")]
+    [InlineData("""{"video2idx": {}, "VR": [3, {"predictions": [], "desc_id": 4}, {"desc_id": 5, "predictions": {}}, {"desc_id": 6, "predictions": [[1, 0, 1, 0], [1, [0], 1, 0], 7]}]}""",
+        "key VR: 3 malformed queries, first: entry 1 (no integer desc_id), desc_id 5 (no predictions array), desc_id 6 (row 1: [1, [0], 1, 0])")]
+    [InlineData("""{"video2idx": {}, "VR": [{"desc_id": 2.5, "predictions": []}, {"desc_id": 8, "predictions": [[1, 0, 1e400, 0]]}, {"desc_id": 9, "predictions": [[1, 0, 1, 0, 5]]}]}""",
+        "key VR: 3 malformed queries, first: entry 1 (no integer desc_id), desc_id 8 (row 0: [1, 0, 1e400, 0]), desc_id 9 (row 0: [1, 0, 1, 0, 5])")]
     public void MalformedInputNamesFileKeyAndIds(string json, string expected)
     {
         string path = TempFile(json);
@@ -62,5 +66,55 @@ public class SubmissionJsonTests
         Assert.Equal("VCMR: 6 missing desc_ids (first: 3, 4, 5, 6, 7); 1 unknown desc_ids (first: 9); "
             + "1 duplicate desc_ids (first: 2); 1 empty-prediction desc_ids (first: 2)", e.Message);
         SubmissionJson.Validate([Q(1, 1), Q(2, 3)], [1, 2], "VCMR"); // a complete task passes
+    }
+    [Fact]
+    public void StreamsFilesLargerThanTheBufferWithAQueryLargerThanTheBuffer()
+    {
+        var rng = new Random(11);
+        QueryPredictions Q(int id, int n) => new(id, $"query {id}", Enumerable.Range(0, n)
+            .Select(_ => new Prediction(rng.Next(100), Math.Round(rng.NextDouble() * 50, 3), 50 + rng.NextDouble() * 10, rng.NextDouble())).ToList());
+        // ~60 bytes per row: 3,000 rows is ~180 KB in one query, beyond the 64 KB buffer; 400 more queries around it
+        var vcmr = Enumerable.Range(0, 400).Select(i => Q(i, i == 200 ? 3000 : 100)).ToList();
+        // video2idx of ~150 KB also spans refills; it comes last so it starts mid-buffer
+        var video2Idx = Enumerable.Range(0, 6000).ToDictionary(i => $"friends_s01e{i:D5}_seg02_clip_{i % 30:D2}", i => i);
+        var sub = new Submission(video2Idx, vcmr, null, vcmr.Take(3).ToList());
+        string path = TempFile();
+        SubmissionJson.Write(path, sub);
+        string json = File.ReadAllText(path);
+        int split = json.IndexOf("\"VCMR\"", StringComparison.Ordinal);
+        File.WriteAllText(path, "{" + json[split..^1] + "," + json[1..(split - 1)] + "}"); // tasks first, video2idx last
+        Assert.True(new FileInfo(path).Length > 1 << 20);
+        var again = SubmissionJson.Read(path);
+        Assert.Equal(sub.Video2Idx, again.Video2Idx);
+        Assert.Equal(vcmr.Count, again.Vcmr!.Count);
+        for (int i = 0; i < vcmr.Count; i++)
+        {
+            Assert.Equal((vcmr[i].DescId, vcmr[i].Desc), (again.Vcmr[i].DescId, again.Vcmr[i].Desc));
+            Assert.Equal(vcmr[i].Predictions, again.Vcmr[i].Predictions);
+        }
+        Assert.Equal(3, again.Vr!.Count);
+    }
+
+    [Fact]
+    public void KeysInAnyOrderAndUnknownKeysAreSkipped()
+    {
+        var sub = SubmissionJson.Read(TempFile("""{"VR": [{"desc_id": 1, "desc": "x", "predictions": [[3, 0, 0, 2]]}], "meta": {"a": [1, {"b": 2}]}, "video2idx": {"a": 3}}"""));
+        Assert.Equal(3, sub.Video2Idx["a"]);
+        Assert.Single(sub.Vr!);
+    }
+
+    [Theory]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": [{"desc_id": 1, "predictions": [[3, 0, 0""", "not valid JSON")]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": []""", "not valid JSON")]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": []} x""", "not valid JSON")]
+    [InlineData("""[1, 2]""", "expected a JSON object")]
+    [InlineData("""{"video2idx": [], "VR": []}""", "key video2idx: missing or not an object")]
+    [InlineData("""{"video2idx": {"a": 3}, "VR": {}}""", "key VR: expected an array of queries")]
+    public void TruncatedOrMisshapenFilesAreNamed(string json, string expected)
+    {
+        string path = TempFile(json);
+        var e = Assert.Throws<DataFormatException>(() => SubmissionJson.Read(path));
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(expected, e.Message);
     }
 }
