@@ -27,7 +27,7 @@ public class ExecutionUnitTests
     [InlineData("bool", "yes", null)]
     [InlineData("DateTime", "2020-01-01", null)]
     public void ParameterValuesBecomeLiteralsOfTheDeclaredType(string type, string value, string? literal) =>
-        Assert.Equal(literal, Parameters.Literal(type, value));
+        Assert.Equal(literal, ParameterLiteral.Primitive(type, value));
 
     [Fact]
     public void DeclarationsResolveVarFromTheLiteral()
@@ -43,7 +43,7 @@ public class ExecutionUnitTests
     public void DirectivesAreLiftedOutKeepingLineNumbers()
     {
         var d = CellDirectives.Parse("#i \"nuget: /tmp/feed\"\n#r \"nuget: Foo.Bar, 1.2.3\"\n#r \"nuget:Baz\"\n#r \"local.dll\"\nvar x = 1;");
-        Assert.Equal([("Foo.Bar", (string?)"1.2.3"), ("Baz", null)], d.Packages);
+        Assert.Equal([new PackageReference("Foo.Bar", "1.2.3"), new PackageReference("Baz", null)], d.Packages);
         Assert.Equal(["/tmp/feed"], d.Sources);
         Assert.Equal("\n\n\n#r \"local.dll\"\nvar x = 1;", d.Code);
     }

@@ -16,7 +16,7 @@ public class OverheadTests(ITestOutputHelper log)
     {
         // warm both paths so first-compilation costs are excluded
         var raw = await CSharpScript.RunAsync("int x = 0;", ScriptOptions.Default);
-        using var session = new ScriptSession(TestNotebooks.TempFolder());
+        using var session = new ScriptSession(TestNotebooks.TempFolder(), new PackageCache(TestNotebooks.TempFolder()));
         await session.RunAsync("int x = 0;", "cell 0", new CellOutputs());
 
         var clock = Stopwatch.StartNew();
