@@ -6,8 +6,10 @@ public class RunnerTests
     [Fact]
     public async Task TheSuccessNotebookRunsEveryCellWithKernelSemantics()
     {
+        string source = File.ReadAllText(TestNotebooks.Fixture("success.ipynb"));
         var (code, console, output) = await TestNotebooks.Run([TestNotebooks.Fixture("success.ipynb")]);
         Assert.True(code == 0, console);
+        Assert.Equal(source, File.ReadAllText(TestNotebooks.Fixture("success.ipynb")));   // the source is never modified
         var nb = TestNotebooks.Executed(output, "success.ipynb");
 
         var stream = TestNotebooks.Outputs(nb, "console").Single()!;
