@@ -51,4 +51,15 @@ public class ExecutionUnitTests
     [Fact]
     public void ParamPairsNeedAName() =>
         Assert.Equal("--param '=3': expected name=value", Assert.Throws<ArgumentException>(() => Parameters.ParsePairs(["=3"])).Message);
+
+    [Fact]
+    public void PackageRequestsGrowByCellAndRefuseASecondVersion()
+    {
+        var first = PackageRequests.None("/nb").With(CellDirectives.Parse("#i \"feed\"\n#r \"nuget: A, 1.0.0\""));
+        var second = first.With(CellDirectives.Parse("#i \"nuget: /nb/feed\"\n#r \"nuget: a, 1.0.0\"\n#r \"nuget: B\""));
+        Assert.Equal([new PackageReference("A", "1.0.0"), new PackageReference("B", null)], second.Packages);
+        Assert.Equal(["/nb/feed"], second.Sources);                        // relative to the notebook, once
+        var e = Assert.Throws<InvalidOperationException>(() => second.With(CellDirectives.Parse("#r \"nuget: A, 2.0.0\"")));
+        Assert.Equal("A version 2.0.0 cannot be added because version 1.0.0 was added previously", e.Message);
+    }
 }

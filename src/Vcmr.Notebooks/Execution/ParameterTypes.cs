@@ -19,18 +19,17 @@ public static class ParameterTypes
     {
         var options = KernelOptions.Create(folder);
         Script script = CSharpScript.Create(KernelOptions.Prelude, options);
-        var packages = new List<PackageReference>();
-        var sources = new List<string>();
+        var requests = PackageRequests.None(folder);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         foreach (var cell in notebook.Cells.TakeWhile(c => c != parametersCell).Append(parametersCell).Where(c => c.Type == "code"))
         {
             var (kernel, code) = CellKernel.Resolve(notebook.Name, cell);
             if (kernel != "csharp") continue;
             var directives = CellDirectives.Parse(code);
-            sources.AddRange(directives.Sources.Select(s => Path.IsPathRooted(s) || s.Contains("://") ? s : Path.Combine(folder, s)));
-            packages.AddRange(directives.Packages.Where(p => !packages.Any(q => string.Equals(q.Name, p.Name, StringComparison.OrdinalIgnoreCase))));
-            if (directives.Packages.Count > 0)
-                options = options.AddReferences(packageCache.Resolve(packages, sources).Where(referenced.Add));
+            var next = requests.With(directives);
+            if (next.Packages.Count > requests.Packages.Count)
+                options = options.AddReferences(packageCache.Resolve(next.Packages, next.Sources).Where(referenced.Add));
+            requests = next;
             script = script.ContinueWith(directives.Code, options.WithFilePath($"cell {cell.Number}"));
         }
 

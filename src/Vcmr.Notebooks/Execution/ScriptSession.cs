@@ -20,9 +20,8 @@ public sealed partial class ScriptSession : IDisposable
     private readonly string folder;
     private readonly PackageCache packageCache;
     private readonly List<string> probeFolders = [];
-    private readonly List<PackageReference> packages = [];
     private readonly HashSet<string> packageAssemblies = new(StringComparer.Ordinal);
-    private readonly List<string> packageSources = [];
+    private PackageRequests requests;
     private ScriptOptions options;
     private ScriptState<object>? state;
 
@@ -32,6 +31,7 @@ public sealed partial class ScriptSession : IDisposable
         folder = Path.GetFullPath(notebookFolder);
         this.packageCache = packageCache;
         options = KernelOptions.Create(folder);
+        requests = PackageRequests.None(folder);
         // A fresh kernel has the default formatters: registrations made by the previous notebook must not leak in.
         Formatter.ResetToDefault();
         AssemblyLoadContext.Default.Resolving += ResolveFromReferencedFolders;
@@ -106,26 +106,17 @@ public sealed partial class ScriptSession : IDisposable
     /// <inheritdoc />
     public void Dispose() => AssemblyLoadContext.Default.Resolving -= ResolveFromReferencedFolders;
 
-    // Like the kernel, the session's packages are restored as one set, so later cells see consistent dependency versions.
     private void AddPackages(CellDirectives directives)
     {
-        foreach (var source in directives.Sources.Select(s => Path.IsPathRooted(s) || s.Contains("://") ? s : Path.Combine(folder, s)))
-            if (!packageSources.Contains(source)) packageSources.Add(source);
-        var added = new List<PackageReference>();
-        foreach (var package in directives.Packages)
+        var next = requests.With(directives);
+        if (next.Packages.Count > requests.Packages.Count)
         {
-            var previous = packages.Concat(added).FirstOrDefault(p => string.Equals(p.Name, package.Name, StringComparison.OrdinalIgnoreCase));
-            if (previous is null) added.Add(package);
-            else if (previous.Version != package.Version)
-                throw new InvalidOperationException($"{package.Name} version {package.Version} cannot be added because version {previous.Version} was added previously");
+            var fresh = packageCache.Resolve(next.Packages, next.Sources).Where(packageAssemblies.Add).ToList();
+            options = options.AddReferences(fresh);
+            foreach (var dir in fresh.Select(a => Path.GetDirectoryName(a)!).Distinct())
+                if (!probeFolders.Contains(dir)) probeFolders.Add(dir);
         }
-        if (added.Count == 0) return;
-        var assemblies = packageCache.Resolve([.. packages, .. added], packageSources);
-        packages.AddRange(added);
-        var fresh = assemblies.Where(packageAssemblies.Add).ToList();
-        options = options.AddReferences(fresh);
-        foreach (var dir in fresh.Select(a => Path.GetDirectoryName(a)!).Distinct())
-            if (!probeFolders.Contains(dir)) probeFolders.Add(dir);
+        requests = next;
     }
 
     // Roslyn loads a #r'd assembly itself; its dependencies (TorchSharp.dll beside Vcmr.dll) are found here.
