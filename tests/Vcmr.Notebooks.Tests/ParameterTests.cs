@@ -83,4 +83,23 @@ public class ParameterTests
         Assert.Equal(1, code);
         Assert.Equal("error: broken.ipynb: cell 1: parameter 'mode': its type does not compile: cell 1(1,12): error CS0103: The name 'NoSuchEnum' does not exist in the current context", console.Trim());
     }
+
+    [Fact]
+    public async Task AModelAssemblyEnumIsCheckedAgainstTheReferencedAssembly()
+    {
+        Assert.True(File.Exists(RepoPaths.ModelAssembly), $"{RepoPaths.ModelAssembly} is missing: the build writes it");
+        string path = TestNotebooks.Write(TestNotebooks.TempFolder(), "xml.ipynb",
+            Cell.NewCode($"#r \"{RepoPaths.ModelAssembly}\"\nusing Vcmr.Models.Xml;", 1),
+            Cell.NewCode("var mode = ContextMode.VideoSub;", 2, Parameters.Tag),
+            Cell.NewCode("mode.ToString()", 3));
+        var (code, console, _) = await TestNotebooks.Run([path], ["mode=Audio"]);
+        Assert.Equal(1, code);
+        Assert.Equal("error: xml.ipynb: cell 2: parameter 'mode': 'Audio' is not a member of ContextMode (valid: Video, Sub, VideoSub)", console.Trim());
+
+        (code, console, var output) = await TestNotebooks.Run([path], ["mode=Sub"]);
+        Assert.True(code == 0, console);
+        var cells = TestNotebooks.Executed(output, "xml.ipynb")["cells"]!.AsArray();
+        Assert.Equal("// Injected parameters\nmode = ContextMode.Sub;", Cell.JoinText(cells[2]!["source"]));
+        Assert.Equal("Sub", (string?)cells[3]!["outputs"]![0]!["data"]!["text/plain"]);
+    }
 }
