@@ -24,6 +24,7 @@ public class RunnerTests
         Assert.Equal(2, displayed.Count);
         Assert.Equal("step 1", (string?)displayed[0]!["data"]!["text/plain"]); // Update replaced "step 0" in place
         Assert.Equal("shown", (string?)displayed[1]!["data"]!["text/plain"]);
+        Assert.Contains("step 0\nstep 1\nshown\n", console);                // progress shown live on the console
 
         Assert.Equal("<b id=\"raw\">bold</b>", (string?)TestNotebooks.Outputs(nb, "html").Single()!["data"]!["text/html"]);
         Assert.Contains("<h2", (string?)TestNotebooks.Outputs(nb, "magic-markdown").Single()!["data"]!["text/html"]);

@@ -3,8 +3,11 @@ using Microsoft.DotNet.Interactive.Formatting;
 
 namespace Vcmr.Notebooks.Execution;
 
-/// <summary>The outputs of the running cell, in nbformat shape. Console text is merged into stream outputs as it comes.</summary>
-public sealed class CellOutputs
+/// <summary>
+/// The outputs of the running cell, in nbformat shape. Console text is merged into stream outputs as it comes.
+/// Plain-text displays and their updates (a long cell's progress) are echoed to <paramref name="echo"/> as they happen.
+/// </summary>
+public sealed class CellOutputs(TextWriter? echo = null)
 {
     private readonly object gate = new();
 
@@ -27,7 +30,7 @@ public sealed class CellOutputs
     }
 
     /// <summary>Adds a display_data output (formatted in <paramref name="mimeTypes"/>, default the preferred ones) and returns its index for later updates.</summary>
-    public int Display(object? value, params string[] mimeTypes) => Add(DisplayData(value, mimeTypes));
+    public int Display(object? value, params string[] mimeTypes) => Add(Echo(DisplayData(value, mimeTypes)));
 
     /// <summary>Adds a display_data output whose text is already in each of <paramref name="mimeTypes"/>.</summary>
     public int DisplayRaw(string text, IEnumerable<string> mimeTypes)
@@ -40,7 +43,7 @@ public sealed class CellOutputs
     /// <summary>Replaces the output at <paramref name="index"/> (display handle Update).</summary>
     public void Replace(int index, object? value, params string[] mimeTypes)
     {
-        lock (gate) Items[index] = DisplayData(value, mimeTypes);
+        lock (gate) Items[index] = Echo(DisplayData(value, mimeTypes));
     }
 
     /// <summary>Adds an error output (ename, evalue, traceback) as the kernel does.</summary>
@@ -69,6 +72,13 @@ public sealed class CellOutputs
             foreach (var mime in mimes) data[mime] = value.ToDisplayString(mime);
         }
         return Wrap(data);
+    }
+
+    private JsonObject Echo(JsonObject output)
+    {
+        if (echo is not null && output["data"] is JsonObject data && data.Count == 1 && (string?)data["text/plain"] is { } text)
+            echo.WriteLine(text);
+        return output;
     }
 
     private int Add(JsonObject output)

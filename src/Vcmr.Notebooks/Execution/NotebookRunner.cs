@@ -34,7 +34,7 @@ public sealed class NotebookRunner(TextWriter progress, PackageCache packages, T
             if (stopped) { results.Add((cell, null)); continue; }
             int index = results.Count + 1;
             progress.WriteLine($"[{notebook.Name}] cell {index}/{code.Count}: {Headline(cell.Source)}");
-            var outputs = new CellOutputs();
+            var outputs = new CellOutputs(progress);
             var started = DateTimeOffset.UtcNow;
             var (kernel, source) = CellKernel.Resolve(notebook.Name, cell);
             var result = kernel == "markdown"
