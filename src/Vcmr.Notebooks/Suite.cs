@@ -28,11 +28,9 @@ public static class Suite
             var overrides = Parameters.ParsePairs(options.Parameters);
             notebooks = Resolve(inputs).Select(p => (p, Notebook.Load(p))).ToList();
             CheckOutputKeepsSources(notebooks.Select(n => n.Path), output);
-            foreach (var (path, notebook) in notebooks)
-            {
-                NotebookRunner.Validate(notebook);
-                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, overrides, packages);
-            }
+            foreach (var (_, notebook) in notebooks) NotebookRunner.Validate(notebook);
+            foreach (var (path, notebook, mine) in Parameters.Distribute(notebooks, overrides))
+                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine, packages);
         }
         catch (Exception e) when (e is NotebookFormatException or ArgumentException or IOException)
         {

@@ -102,4 +102,23 @@ public class ParameterTests
         Assert.Equal("// Injected parameters\nmode = ContextMode.Sub;", Cell.JoinText(cells[2]!["source"]));
         Assert.Equal("Sub", (string?)cells[3]!["outputs"]![0]!["data"]!["text/plain"]);
     }
+
+    [Fact]
+    public async Task InASuiteEachNotebookGetsTheParametersItDeclares()
+    {
+        string dir = TestNotebooks.TempFolder();
+        TestNotebooks.Write(dir, "a.ipynb", Cell.NewCode("int seed = 1;", 1, Parameters.Tag), Cell.NewCode("seed", 2));
+        TestNotebooks.Write(dir, "b.ipynb", Cell.NewCode("int seed = 1;\nint size = 2;", 1, Parameters.Tag), Cell.NewCode("seed * size", 2));
+        TestNotebooks.Write(dir, "c.ipynb", Cell.NewCode("5", 1));
+        var (code, console, output) = await TestNotebooks.Run([dir], ["seed=3", "size=10"]);
+        Assert.True(code == 0, console);
+        string Value(string name) => (string)TestNotebooks.Executed(output, name)["cells"]!.AsArray().Last()!["outputs"]![0]!["data"]!["text/html"]!;
+        Assert.Contains("<pre>3</pre>", Value("a.ipynb"));
+        Assert.Contains("<pre>30</pre>", Value("b.ipynb"));
+        Assert.Contains("<pre>5</pre>", Value("c.ipynb"));
+
+        (code, console, _) = await TestNotebooks.Run([dir], ["seed=3", "sise=10"]);
+        Assert.Equal(1, code);
+        Assert.Equal("error: --param sise: no notebook declares it in a cell tagged 'parameters'", console.Trim());
+    }
 }

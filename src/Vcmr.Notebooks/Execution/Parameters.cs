@@ -20,6 +20,23 @@ public static class Parameters
             ? new KeyValuePair<string, string>(p[..i].Trim(), p[(i + 1)..])
             : throw new ArgumentException($"--param '{p}': expected name=value")).ToList();
 
+    /// <summary>
+    /// Which overrides each notebook gets. One notebook gets them all (an unknown name is then reported against its
+    /// parameters cell). In a suite each notebook gets the names its parameters cell declares, so
+    /// `--param trainVideos=100` reaches the notebooks that have it; a name no notebook declares is an error.
+    /// </summary>
+    public static IEnumerable<(string Path, Notebook Notebook, IReadOnlyList<KeyValuePair<string, string>> Overrides)> Distribute(
+        IReadOnlyList<(string Path, Notebook Notebook)> notebooks, IReadOnlyList<KeyValuePair<string, string>> overrides)
+    {
+        if (notebooks.Count == 1) return [(notebooks[0].Path, notebooks[0].Notebook, overrides)];
+        var declared = notebooks.Select(n => n.Notebook.Cells.FirstOrDefault(c => c.Type == "code" && c.Tags.Contains(Tag)) is { } cell
+            ? Declarations(cell.Source).Keys.ToHashSet() : []).ToList();
+        foreach (var (name, _) in overrides)
+            if (!declared.Any(d => d.Contains(name)))
+                throw new ArgumentException($"--param {name}: no notebook declares it in a cell tagged '{Tag}'");
+        return notebooks.Select((n, i) => (n.Path, n.Notebook, (IReadOnlyList<KeyValuePair<string, string>>)overrides.Where(o => declared[i].Contains(o.Key)).ToList()));
+    }
+
     /// <summary>Declared variables of a parameters cell: name to the written type (var: the literal's keyword, else "var").</summary>
     public static IReadOnlyDictionary<string, string> Declarations(string source)
     {
