@@ -29,8 +29,7 @@ public static class Parameters
         IReadOnlyList<(string Path, Notebook Notebook)> notebooks, IReadOnlyList<KeyValuePair<string, string>> overrides)
     {
         if (notebooks.Count == 1) return [(notebooks[0].Path, notebooks[0].Notebook, overrides)];
-        var declared = notebooks.Select(n => n.Notebook.Cells.FirstOrDefault(c => c.Type == "code" && c.Tags.Contains(Tag)) is { } cell
-            ? Declarations(cell.Source).Keys.ToHashSet() : []).ToList();
+        var declared = notebooks.Select(n => FindCell(n.Notebook) is { } cell ? Declarations(cell.Source).Keys.ToHashSet() : []).ToList();
         foreach (var (name, _) in overrides)
             if (!declared.Any(d => d.Contains(name)))
                 throw new ArgumentException($"--param {name}: no notebook declares it in a cell tagged '{Tag}'");
@@ -56,15 +55,14 @@ public static class Parameters
     public static void Apply(Notebook notebook, string folder, IReadOnlyList<KeyValuePair<string, string>> overrides, PackageCache packages)
     {
         if (overrides.Count == 0) return;
-        int index = notebook.Cells.FindIndex(c => c.Type == "code" && c.Tags.Contains(Tag));
-        if (index < 0) throw new NotebookFormatException($"{notebook.Name}: --param given but no cell is tagged '{Tag}'");
-        var cell = notebook.Cells[index];
+        var cell = FindCell(notebook) ?? throw new NotebookFormatException($"{notebook.Name}: --param given but no cell is tagged '{Tag}'");
+        int index = notebook.Cells.IndexOf(cell);
         string where = $"{notebook.Name}: cell {cell.Number}";
         var declared = Declarations(cell.Source);
         foreach (var name in overrides.Select(o => o.Key).Where(n => !declared.ContainsKey(n)))
             throw new NotebookFormatException($"{where}: unknown parameter '{name}' (declared: {string.Join(", ", declared.Keys)})");
 
-        IReadOnlyDictionary<string, (Microsoft.CodeAnalysis.ITypeSymbol Type, string Shown)>? compiled = null;
+        IReadOnlyDictionary<string, (ITypeSymbol Type, string Shown)>? compiled = null;
         var lines = new List<string> { "// Injected parameters" };
         foreach (var (name, value) in overrides)
         {
@@ -92,6 +90,9 @@ public static class Parameters
         ((System.Text.Json.Nodes.JsonArray)notebook.Root["cells"]!).Insert(index + 1, injected.Json);
         for (int i = 0; i < notebook.Cells.Count; i++) notebook.Cells[i].Number = i + 1;
     }
+
+    /// <summary>The first code cell tagged `parameters`, if any.</summary>
+    public static Cell? FindCell(Notebook notebook) => notebook.Cells.FirstOrDefault(c => c.Type == "code" && c.Tags.Contains(Tag));
 
     private static string TypeOfLiteral(ExpressionSyntax? value) => value switch
     {
