@@ -69,13 +69,16 @@ public sealed class PackageCache
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24].ToLowerInvariant();
     }
 
-    // A hit needs the list and every listed file: a cleaned NuGet folder means restoring again.
+    // A hit needs the list and every listed file: a cleaned NuGet folder means restoring again. An entry that another
+    // runner is replacing right now reads as a miss.
     private static List<string>? ReadCached(string folder)
     {
-        string list = Path.Combine(folder, AssemblyList);
-        if (!File.Exists(list)) return null;
-        var assemblies = File.ReadAllLines(list).Where(l => l.Length > 0).ToList();
-        return assemblies.All(File.Exists) ? assemblies : null;
+        try
+        {
+            var assemblies = File.ReadAllLines(Path.Combine(folder, AssemblyList)).Where(l => l.Length > 0).ToList();
+            return assemblies.All(File.Exists) ? assemblies : null;
+        }
+        catch (IOException) { return null; }
     }
 
     private IReadOnlyList<string> RestoreInto(string folder, IReadOnlyList<PackageReference> packages, IReadOnlyList<string> sources, bool keep)
@@ -92,18 +95,30 @@ public sealed class PackageCache
             RunRestore(work, packages);
             var assemblies = RuntimeAssemblies(Path.Combine(work, "obj", "project.assets.json"));
             File.WriteAllLines(Path.Combine(work, AssemblyList), assemblies);
-            if (keep)
-            {
-                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-                try { Directory.Move(work, folder); }
-                catch (IOException) { /* another runner stored the same set first: its entry is equivalent */ }
-            }
+            if (keep) Publish(work, folder);
             return assemblies;
         }
         finally
         {
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         }
+    }
+
+    // Renames only, so a reader sees the old entry, no entry or the new one. Losing a race to another runner that
+    // stored the same set is fine: its entry is equivalent.
+    private static void Publish(string work, string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                string stale = $"{folder}.{Guid.NewGuid():N}.stale";
+                Directory.Move(folder, stale);
+                Directory.Delete(stale, recursive: true);
+            }
+            Directory.Move(work, folder);
+        }
+        catch (IOException) { }
     }
 
     private static string Project(IReadOnlyList<PackageReference> packages, IReadOnlyList<string> sources)

@@ -78,7 +78,7 @@ public sealed partial class ScriptSession : IDisposable
             outputs.Error("Error", string.Join("\n", errors), errors);
             return new CellResult(false, clock.Elapsed, errors.FirstOrDefault() ?? e.Message);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
             outputs.Error("Error", e.Message, [e.Message]);
             return new CellResult(false, clock.Elapsed, e.Message);
