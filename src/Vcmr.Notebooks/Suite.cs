@@ -16,18 +16,21 @@ public static class Suite
     public const int CellFailed = 2;
 
     /// <summary>Runs the suite and returns the exit code; messages go to <paramref name="console"/>.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> inputs, string output, IEnumerable<string> parameters, TimeSpan? cellTimeout, TextWriter console)
+    public static async Task<int> RunAsync(IReadOnlyList<string> inputs, RunOptions options, TextWriter console)
     {
+        string output = options.Output;
         List<(string Path, Notebook Notebook)> notebooks;
+        PackageCache packages;
         try
         {
-            var overrides = Parameters.ParsePairs(parameters);
+            if (options.NuGetConfig is { } config && !File.Exists(config)) throw new IOException($"--nuget-config {config}: no such file");
+            packages = new PackageCache(options.PackageCache ?? PackageCache.DefaultRoot, options.NuGetConfig);
+            var overrides = Parameters.ParsePairs(options.Parameters);
             notebooks = Resolve(inputs).Select(p => (p, Notebook.Load(p))).ToList();
-            foreach (var (_, notebook) in notebooks)
-            {
-                NotebookRunner.Validate(notebook);
-                Parameters.Apply(notebook, overrides);
-            }
+            CheckOutputKeepsSources(notebooks.Select(n => n.Path), output);
+            foreach (var (_, notebook) in notebooks) NotebookRunner.Validate(notebook);
+            foreach (var (path, notebook, mine) in Parameters.Distribute(notebooks, overrides))
+                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine, packages);
         }
         catch (Exception e) when (e is NotebookFormatException or ArgumentException or IOException)
         {
@@ -35,7 +38,7 @@ public static class Suite
             return UsageError;
         }
 
-        var runner = new NotebookRunner(console, cellTimeout);
+        var runner = new NotebookRunner(console, packages, options.CellTimeout, options.ContinueOnError);
         var runs = new List<NotebookResult>();
         foreach (var (path, notebook) in notebooks)
         {
@@ -69,6 +72,15 @@ public static class Suite
         var names = files.GroupBy(Path.GetFileName).FirstOrDefault(g => g.Count() > 1);
         if (names is not null) throw new ArgumentException($"two notebooks are named {names.Key}: their outputs would collide");
         return files;
+    }
+
+    /// <summary>The source notebooks are never modified: an output folder that would overwrite one is a usage error.</summary>
+    public static void CheckOutputKeepsSources(IEnumerable<string> sources, string output)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        foreach (var source in sources)
+            if (string.Equals(Path.GetFullPath(source), Path.GetFullPath(Path.Combine(output, Path.GetFileName(source))), comparison))
+                throw new ArgumentException($"--output {output}: writing there would overwrite the source notebook {source}");
     }
 
     private static void Summary(IReadOnlyList<NotebookResult> runs, string output, TextWriter console)

@@ -75,15 +75,6 @@ public class BadInputTests
     }
 
     [Fact]
-    public async Task UnknownPackage()
-    {
-        string path = TestNotebooks.Write(TestNotebooks.TempFolder(), "pkg.ipynb", "#r \"nuget: Vcmr.No.Such.Package, 1.2.3\"");
-        var (code, console, _) = await TestNotebooks.Run([path]);
-        Assert.Equal(2, code);
-        Assert.Contains("failed: pkg.ipynb: cell 1: package Vcmr.No.Such.Package 1.2.3 is not available", console);
-    }
-
-    [Fact]
     public async Task MissingNotebookPath()
     {
         var (code, console, _) = await TestNotebooks.Run(["/no/such/dir/x.ipynb"]);

@@ -27,7 +27,7 @@ public class ExecutionUnitTests
     [InlineData("bool", "yes", null)]
     [InlineData("DateTime", "2020-01-01", null)]
     public void ParameterValuesBecomeLiteralsOfTheDeclaredType(string type, string value, string? literal) =>
-        Assert.Equal(literal, Parameters.Literal(type, value));
+        Assert.Equal(literal, ParameterLiteral.Primitive(type, value));
 
     [Fact]
     public void DeclarationsResolveVarFromTheLiteral()
@@ -43,7 +43,7 @@ public class ExecutionUnitTests
     public void DirectivesAreLiftedOutKeepingLineNumbers()
     {
         var d = CellDirectives.Parse("#i \"nuget: /tmp/feed\"\n#r \"nuget: Foo.Bar, 1.2.3\"\n#r \"nuget:Baz\"\n#r \"local.dll\"\nvar x = 1;");
-        Assert.Equal([("Foo.Bar", (string?)"1.2.3"), ("Baz", null)], d.Packages);
+        Assert.Equal([new PackageReference("Foo.Bar", "1.2.3"), new PackageReference("Baz", null)], d.Packages);
         Assert.Equal(["/tmp/feed"], d.Sources);
         Assert.Equal("\n\n\n#r \"local.dll\"\nvar x = 1;", d.Code);
     }
@@ -51,4 +51,15 @@ public class ExecutionUnitTests
     [Fact]
     public void ParamPairsNeedAName() =>
         Assert.Equal("--param '=3': expected name=value", Assert.Throws<ArgumentException>(() => Parameters.ParsePairs(["=3"])).Message);
+
+    [Fact]
+    public void PackageRequestsGrowByCellAndRefuseASecondVersion()
+    {
+        var first = PackageRequests.None("/nb").With(CellDirectives.Parse("#i \"feed\"\n#r \"nuget: A, 1.0.0\""));
+        var second = first.With(CellDirectives.Parse("#i \"nuget: /nb/feed\"\n#r \"nuget: a, 1.0.0\"\n#r \"nuget: B\""));
+        Assert.Equal([new PackageReference("A", "1.0.0"), new PackageReference("B", null)], second.Packages);
+        Assert.Equal(["/nb/feed"], second.Sources);                        // relative to the notebook, once
+        var e = Assert.Throws<InvalidOperationException>(() => second.With(CellDirectives.Parse("#r \"nuget: A, 2.0.0\"")));
+        Assert.Equal("A version 2.0.0 cannot be added because version 1.0.0 was added previously", e.Message);
+    }
 }

@@ -6,8 +6,10 @@ public class RunnerTests
     [Fact]
     public async Task TheSuccessNotebookRunsEveryCellWithKernelSemantics()
     {
+        string source = File.ReadAllText(TestNotebooks.Fixture("success.ipynb"));
         var (code, console, output) = await TestNotebooks.Run([TestNotebooks.Fixture("success.ipynb")]);
         Assert.True(code == 0, console);
+        Assert.Equal(source, File.ReadAllText(TestNotebooks.Fixture("success.ipynb")));   // the source is never modified
         var nb = TestNotebooks.Executed(output, "success.ipynb");
 
         var stream = TestNotebooks.Outputs(nb, "console").Single()!;
@@ -22,6 +24,7 @@ public class RunnerTests
         Assert.Equal(2, displayed.Count);
         Assert.Equal("step 1", (string?)displayed[0]!["data"]!["text/plain"]); // Update replaced "step 0" in place
         Assert.Equal("shown", (string?)displayed[1]!["data"]!["text/plain"]);
+        Assert.Contains("step 0\nstep 1\nshown\n", console);                // progress shown live on the console
 
         Assert.Equal("<b id=\"raw\">bold</b>", (string?)TestNotebooks.Outputs(nb, "html").Single()!["data"]!["text/html"]);
         Assert.Contains("<h2", (string?)TestNotebooks.Outputs(nb, "magic-markdown").Single()!["data"]!["text/html"]);

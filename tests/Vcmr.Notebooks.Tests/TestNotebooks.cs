@@ -18,20 +18,26 @@ internal static class TestNotebooks
     }
 
     /// <summary>Writes a notebook whose cells are the given C# sources.</summary>
-    public static string Write(string folder, string name, params string[] codeCells)
+    public static string Write(string folder, string name, params string[] codeCells) =>
+        Write(folder, name, codeCells.Select((c, i) => Cell.NewCode(c, i + 1)).ToArray());
+
+    /// <summary>Writes a notebook with the given cells (e.g. one tagged `parameters`).</summary>
+    public static string Write(string folder, string name, params Cell[] codeCells)
     {
-        var cells = new JsonArray(codeCells.Select((c, i) => (JsonNode)Cell.NewCode(c, i + 1).Json).ToArray());
+        var cells = new JsonArray(codeCells.Select(c => (JsonNode)c.Json).ToArray());
         var json = new JsonObject { ["cells"] = cells, ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5 };
         string path = Path.Combine(folder, name);
         File.WriteAllText(path, json.ToJsonString());
         return path;
     }
 
-    public static async Task<(int ExitCode, string Console, string Output)> Run(string[] notebooks, string[]? parameters = null, TimeSpan? timeout = null)
+    public static async Task<(int ExitCode, string Console, string Output)> Run(string[] notebooks, string[]? parameters = null,
+        TimeSpan? timeout = null, bool continueOnError = false, string? nugetConfig = null, string? packageCache = null)
     {
         string output = TempFolder();
         var console = new StringWriter();
-        int code = await Suite.RunAsync(notebooks, output, parameters ?? [], timeout, console);
+        var options = new RunOptions(output, parameters ?? [], timeout, continueOnError, nugetConfig, packageCache);
+        int code = await Suite.RunAsync(notebooks, options, console);
         return (code, console.ToString(), output);
     }
 

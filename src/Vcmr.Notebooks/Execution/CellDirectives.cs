@@ -7,13 +7,13 @@ namespace Vcmr.Notebooks.Execution;
 /// The kernel-level directives of a C# cell, split from the code Roslyn sees: `#r "nuget: …"` and `#i` lines are
 /// replaced by blank lines so compile errors and stack traces keep the cell's own line numbers.
 /// </summary>
-public sealed partial record CellDirectives(string Code, IReadOnlyList<(string Name, string? Version)> Packages, IReadOnlyList<string> Sources)
+public sealed partial record CellDirectives(string Code, IReadOnlyList<PackageReference> Packages, IReadOnlyList<string> Sources)
 {
     /// <summary>Splits the directives from a cell's code.</summary>
     public static CellDirectives Parse(string source)
     {
         var code = new StringBuilder();
-        var packages = new List<(string, string?)>();
+        var packages = new List<PackageReference>();
         var sources = new List<string>();
         foreach (var line in source.Split('\n'))
         {
@@ -22,7 +22,7 @@ public sealed partial record CellDirectives(string Code, IReadOnlyList<(string N
             if (nuget.Success)
             {
                 string version = nuget.Groups["version"].Value.Trim();
-                packages.Add((nuget.Groups["name"].Value.Trim(), version.Length == 0 ? null : version));
+                packages.Add(new PackageReference(nuget.Groups["name"].Value.Trim(), version.Length == 0 ? null : version));
             }
             else if (include.Success)
                 sources.Add(Regex.Replace(include.Groups["source"].Value.Trim(), "^nuget:\\s*", ""));

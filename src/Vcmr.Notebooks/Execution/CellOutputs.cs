@@ -3,8 +3,11 @@ using Microsoft.DotNet.Interactive.Formatting;
 
 namespace Vcmr.Notebooks.Execution;
 
-/// <summary>The outputs of the running cell, in nbformat shape. Console text is merged into stream outputs as it comes.</summary>
-public sealed class CellOutputs
+/// <summary>
+/// The outputs of the running cell, in nbformat shape. Console text is merged into stream outputs as it comes.
+/// Plain-text displays and their updates (a long cell's progress) are echoed to <paramref name="echo"/> as they happen.
+/// </summary>
+public sealed class CellOutputs(TextWriter? echo = null)
 {
     private readonly object gate = new();
 
@@ -26,20 +29,21 @@ public sealed class CellOutputs
         }
     }
 
-    /// <summary>Adds a display_data output and returns its index for later updates.</summary>
-    public int Display(object? value, string? mimeType = null)
+    /// <summary>Adds a display_data output (formatted in <paramref name="mimeTypes"/>, default the preferred ones) and returns its index for later updates.</summary>
+    public int Display(object? value, params string[] mimeTypes) => Add(Echo(DisplayData(value, mimeTypes)));
+
+    /// <summary>Adds a display_data output whose text is already in each of <paramref name="mimeTypes"/>.</summary>
+    public int DisplayRaw(string text, IEnumerable<string> mimeTypes)
     {
-        lock (gate)
-        {
-            Items.Add(DisplayData(value, mimeType));
-            return Items.Count - 1;
-        }
+        var data = new JsonObject();
+        foreach (var mime in mimeTypes) data[mime] = text;
+        return Add(Wrap(data));
     }
 
     /// <summary>Replaces the output at <paramref name="index"/> (display handle Update).</summary>
-    public void Replace(int index, object? value, string? mimeType = null)
+    public void Replace(int index, object? value, params string[] mimeTypes)
     {
-        lock (gate) Items[index] = DisplayData(value, mimeType);
+        lock (gate) Items[index] = Echo(DisplayData(value, mimeTypes));
     }
 
     /// <summary>Adds an error output (ename, evalue, traceback) as the kernel does.</summary>
@@ -55,20 +59,37 @@ public sealed class CellOutputs
             });
     }
 
-    /// <summary>A display_data output in the kernel's preferred mime type (text/plain for strings, text/html otherwise).</summary>
-    public static JsonObject DisplayData(object? value, string? mimeType = null)
+    /// <summary>A display_data output: one entry per mime type given, else per preferred mime type (text/plain for strings, text/html otherwise).</summary>
+    public static JsonObject DisplayData(object? value, params string[] mimeTypes)
     {
         var data = new JsonObject();
         if (value is RawHtml html)
-            data["text/html"] = html.Html;
+            data[HtmlFormatter.MimeType] = html.Html;
         else
         {
-            var mimes = mimeType is null
-                ? Formatter.GetPreferredMimeTypesFor(value?.GetType() ?? typeof(object)).ToList()
-                : [mimeType];
+            var mimes = mimeTypes.Length > 0 ? mimeTypes.ToList() : Formatter.GetPreferredMimeTypesFor(value?.GetType() ?? typeof(object)).ToList();
             if (mimes.Count == 0) mimes.Add(HtmlFormatter.MimeType);
             foreach (var mime in mimes) data[mime] = value.ToDisplayString(mime);
         }
-        return new JsonObject { ["data"] = data, ["metadata"] = new JsonObject(), ["output_type"] = "display_data" };
+        return Wrap(data);
     }
+
+    private JsonObject Echo(JsonObject output)
+    {
+        if (echo is not null && output["data"] is JsonObject data && data.Count == 1 && (string?)data["text/plain"] is { } text)
+            echo.WriteLine(text);
+        return output;
+    }
+
+    private int Add(JsonObject output)
+    {
+        lock (gate)
+        {
+            Items.Add(output);
+            return Items.Count - 1;
+        }
+    }
+
+    private static JsonObject Wrap(JsonObject data) =>
+        new() { ["data"] = data, ["metadata"] = new JsonObject(), ["output_type"] = "display_data" };
 }

@@ -5,15 +5,15 @@ public sealed class DisplayedValue
 {
     private readonly CellOutputs outputs;
     private readonly int index;
-    private readonly string? mimeType;
+    private readonly string[] mimeTypes;
 
-    internal DisplayedValue(CellOutputs outputs, int index, string? mimeType)
+    internal DisplayedValue(CellOutputs outputs, int index, string[] mimeTypes)
     {
         this.outputs = outputs;
         this.index = index;
-        this.mimeType = mimeType;
+        this.mimeTypes = mimeTypes;
     }
 
     /// <summary>Replaces the displayed value.</summary>
-    public void Update(object? value) => outputs.Replace(index, value, mimeType);
+    public void Update(object? value) => outputs.Replace(index, value, mimeTypes);
 }

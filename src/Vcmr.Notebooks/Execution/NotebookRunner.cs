@@ -6,8 +6,12 @@ using Vcmr.Notebooks.Document;
 
 namespace Vcmr.Notebooks.Execution;
 
-/// <summary>Runs one notebook's code cells in order in a fresh session, stopping at the first failing cell.</summary>
-public sealed class NotebookRunner(TextWriter progress, TimeSpan? cellTimeout = null)
+/// <summary>
+/// Runs one notebook's code cells in order in a fresh session. By default it stops at the first failing cell; with
+/// <paramref name="continueOnError"/> later cells still run (dotnet-repl's behaviour), except after a timeout, which
+/// leaves the session's state unusable.
+/// </summary>
+public sealed class NotebookRunner(TextWriter progress, PackageCache packages, TimeSpan? cellTimeout = null, bool continueOnError = false)
 {
     /// <summary>Checks every code cell's kernel up front, so an unsupported cell fails before anything runs.</summary>
     public static void Validate(Notebook notebook)
@@ -21,7 +25,7 @@ public sealed class NotebookRunner(TextWriter progress, TimeSpan? cellTimeout = 
         var clock = Stopwatch.StartNew();
         var code = notebook.Cells.Where(c => c.Type == "code").ToList();
         var results = new List<(Cell, CellResult?)>();
-        using var session = new ScriptSession(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var session = new ScriptSession(Path.GetDirectoryName(Path.GetFullPath(path))!, packages);
         bool stopped = false;
         foreach (var cell in code)
         {
@@ -30,7 +34,7 @@ public sealed class NotebookRunner(TextWriter progress, TimeSpan? cellTimeout = 
             if (stopped) { results.Add((cell, null)); continue; }
             int index = results.Count + 1;
             progress.WriteLine($"[{notebook.Name}] cell {index}/{code.Count}: {Headline(cell.Source)}");
-            var outputs = new CellOutputs();
+            var outputs = new CellOutputs(progress);
             var started = DateTimeOffset.UtcNow;
             var (kernel, source) = CellKernel.Resolve(notebook.Name, cell);
             var result = kernel == "markdown"
@@ -43,7 +47,7 @@ public sealed class NotebookRunner(TextWriter progress, TimeSpan? cellTimeout = 
             metadata["dotnet_repl_cellExecutionEndTime"] = (started + result.Elapsed).ToString("o", CultureInfo.InvariantCulture);
             progress.WriteLine($"[{notebook.Name}] cell {index}/{code.Count}: {(result.Succeeded ? "ok" : "FAILED: " + result.Error)} ({result.Elapsed.TotalMilliseconds:0} ms)");
             results.Add((cell, result));
-            stopped = !result.Succeeded;
+            stopped = result.TimedOut || (!result.Succeeded && !continueOnError);
         }
         return new NotebookResult(path, notebook, results, clock.Elapsed);
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -21,10 +20,26 @@ public static class Parameters
             ? new KeyValuePair<string, string>(p[..i].Trim(), p[(i + 1)..])
             : throw new ArgumentException($"--param '{p}': expected name=value")).ToList();
 
-    /// <summary>Declared variables of a parameters cell: name to type keyword (var resolved from the literal).</summary>
+    /// <summary>
+    /// Which overrides each notebook gets. One notebook gets them all (an unknown name is then reported against its
+    /// parameters cell). In a suite each notebook gets the names its parameters cell declares, so
+    /// `--param trainVideos=100` reaches the notebooks that have it; a name no notebook declares is an error.
+    /// </summary>
+    public static IEnumerable<(string Path, Notebook Notebook, IReadOnlyList<KeyValuePair<string, string>> Overrides)> Distribute(
+        IReadOnlyList<(string Path, Notebook Notebook)> notebooks, IReadOnlyList<KeyValuePair<string, string>> overrides)
+    {
+        if (notebooks.Count == 1) return [(notebooks[0].Path, notebooks[0].Notebook, overrides)];
+        var declared = notebooks.Select(n => FindCell(n.Notebook) is { } cell ? Declarations(cell.Source).Keys.ToHashSet() : []).ToList();
+        foreach (var (name, _) in overrides)
+            if (!declared.Any(d => d.Contains(name)))
+                throw new ArgumentException($"--param {name}: no notebook declares it in a cell tagged '{Tag}'");
+        return notebooks.Select((n, i) => (n.Path, n.Notebook, (IReadOnlyList<KeyValuePair<string, string>>)overrides.Where(o => declared[i].Contains(o.Key)).ToList()));
+    }
+
+    /// <summary>Declared variables of a parameters cell: name to the written type (var: the literal's keyword, else "var").</summary>
     public static IReadOnlyDictionary<string, string> Declarations(string source)
     {
-        var root = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview, kind: SourceCodeKind.Script)).GetCompilationUnitRoot();
+        var root = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script)).GetCompilationUnitRoot();
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var declaration in root.DescendantNodes().OfType<VariableDeclarationSyntax>())
             foreach (var variable in declaration.Variables)
@@ -32,20 +47,43 @@ public static class Parameters
         return result;
     }
 
-    /// <summary>Inserts the override cell after the parameters cell; throws <see cref="NotebookFormatException"/> before any run.</summary>
-    public static void Apply(Notebook notebook, IReadOnlyList<KeyValuePair<string, string>> overrides)
+    /// <summary>
+    /// Inserts the override cell after the parameters cell; throws <see cref="NotebookFormatException"/> before any run.
+    /// Types not written as a primitive keyword or literal (enums, `var x = E.A;`) are resolved by compiling the cells up
+    /// to the parameters cell in <paramref name="folder"/> (see <see cref="ParameterTypes"/>).
+    /// </summary>
+    public static void Apply(Notebook notebook, string folder, IReadOnlyList<KeyValuePair<string, string>> overrides, PackageCache packages)
     {
         if (overrides.Count == 0) return;
-        int index = notebook.Cells.FindIndex(c => c.Type == "code" && c.Tags.Contains(Tag));
-        if (index < 0) throw new NotebookFormatException($"{notebook.Name}: --param given but no cell is tagged '{Tag}'");
-        var cell = notebook.Cells[index];
+        var cell = FindCell(notebook) ?? throw new NotebookFormatException($"{notebook.Name}: --param given but no cell is tagged '{Tag}'");
+        int index = notebook.Cells.IndexOf(cell);
+        string where = $"{notebook.Name}: cell {cell.Number}";
         var declared = Declarations(cell.Source);
+        foreach (var name in overrides.Select(o => o.Key).Where(n => !declared.ContainsKey(n)))
+            throw new NotebookFormatException($"{where}: unknown parameter '{name}' (declared: {string.Join(", ", declared.Keys)})");
+
+        IReadOnlyDictionary<string, (ITypeSymbol Type, string Shown)>? compiled = null;
         var lines = new List<string> { "// Injected parameters" };
         foreach (var (name, value) in overrides)
         {
-            if (!declared.TryGetValue(name, out var type))
-                throw new NotebookFormatException($"{notebook.Name}: cell {cell.Number}: unknown parameter '{name}' (declared: {string.Join(", ", declared.Keys)})");
-            lines.Add($"{name} = {Literal(type, value) ?? throw new NotebookFormatException($"{notebook.Name}: cell {cell.Number}: parameter '{name}': '{value}' is not a valid {type}")};");
+            try
+            {
+                string type = declared[name];
+                string literal;
+                if (ParameterLiteral.IsPrimitive(type))
+                    literal = ParameterLiteral.Primitive(type, value) ?? throw new FormatException($"'{value}' is not a valid {type}");
+                else
+                {
+                    compiled ??= ParameterTypes.Resolve(notebook, cell, folder, packages);
+                    var (symbol, shown) = compiled[name];
+                    literal = ParameterLiteral.Typed(symbol, shown, value);
+                }
+                lines.Add($"{name} = {literal};");
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw new NotebookFormatException($"{where}: parameter '{name}': {e.Message}");
+            }
         }
         var injected = Cell.NewCode(string.Join("\n", lines), index + 2, "injected-parameters");
         notebook.Cells.Insert(index + 1, injected);
@@ -53,21 +91,8 @@ public static class Parameters
         for (int i = 0; i < notebook.Cells.Count; i++) notebook.Cells[i].Number = i + 1;
     }
 
-    /// <summary>A C# literal of <paramref name="type"/> for <paramref name="value"/>, or null when it does not parse.</summary>
-    public static string? Literal(string type, string value)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        return type switch
-        {
-            "int" or "Int32" => int.TryParse(value, NumberStyles.Integer, inv, out var i) ? i.ToString(inv) : null,
-            "long" or "Int64" => long.TryParse(value, NumberStyles.Integer, inv, out var l) ? l.ToString(inv) + "L" : null,
-            "double" or "Double" => double.TryParse(value, NumberStyles.Float, inv, out var d) && double.IsFinite(d) ? d.ToString("R", inv) + "d" : null,
-            "float" or "Single" => float.TryParse(value, NumberStyles.Float, inv, out var f) && float.IsFinite(f) ? f.ToString("R", inv) + "f" : null,
-            "bool" or "Boolean" => bool.TryParse(value, out var b) ? (b ? "true" : "false") : null,
-            "string" or "String" => SymbolDisplay.FormatLiteral(value, quote: true),
-            _ => null,
-        };
-    }
+    /// <summary>The first code cell tagged `parameters`, if any.</summary>
+    public static Cell? FindCell(Notebook notebook) => notebook.Cells.FirstOrDefault(c => c.Type == "code" && c.Tags.Contains(Tag));
 
     private static string TypeOfLiteral(ExpressionSyntax? value) => value switch
     {

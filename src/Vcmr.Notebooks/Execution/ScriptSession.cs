@@ -17,29 +17,23 @@ namespace Vcmr.Notebooks.Execution;
 /// </summary>
 public sealed partial class ScriptSession : IDisposable
 {
-    private static readonly string[] DefaultImports =
-        ["System", "System.IO", "System.Collections.Generic", "System.Linq", "System.Net.Http", "System.Text", "System.Threading.Tasks"];
-
     private readonly string folder;
+    private readonly PackageCache packageCache;
     private readonly List<string> probeFolders = [];
-    private readonly Dictionary<string, string?> packages = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<string> packageSources = [];
+    private readonly HashSet<string> packageAssemblies = new(StringComparer.Ordinal);
+    private PackageRequests requests;
     private ScriptOptions options;
     private ScriptState<object>? state;
 
-    /// <summary>A session whose working directory and #r base is <paramref name="notebookFolder"/>.</summary>
-    public ScriptSession(string notebookFolder)
+    /// <summary>A session whose working directory and #r base is <paramref name="notebookFolder"/>; `#r "nuget:"` goes through <paramref name="packageCache"/>.</summary>
+    public ScriptSession(string notebookFolder, PackageCache packageCache)
     {
         folder = Path.GetFullPath(notebookFolder);
-        options = ScriptOptions.Default
-            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(folder))
-            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(folder))
-            .AddReferences(typeof(Kernel).Assembly, typeof(Formatter).Assembly, typeof(Enumerable).Assembly,
-                typeof(System.Net.Http.HttpClient).Assembly, typeof(System.Text.RegularExpressions.Regex).Assembly)
-            .AddImports(DefaultImports)
-            .WithEmitDebugInformation(true)
-            .WithFileEncoding(System.Text.Encoding.UTF8)
-            .WithLanguageVersion(LanguageVersion.Preview);
+        this.packageCache = packageCache;
+        options = KernelOptions.Create(folder);
+        requests = PackageRequests.None(folder);
+        // A fresh kernel has the default formatters: registrations made by the previous notebook must not leak in.
+        Formatter.ResetToDefault();
         AssemblyLoadContext.Default.Resolving += ResolveFromReferencedFolders;
     }
 
@@ -54,7 +48,7 @@ public sealed partial class ScriptSession : IDisposable
         Environment.CurrentDirectory = folder;
         try
         {
-            state ??= await CSharpScript.RunAsync($"using static {typeof(Kernel).FullName};", options);
+            state ??= await CSharpScript.RunAsync(KernelOptions.Prelude, options);
             var directives = CellDirectives.Parse(code);
             AddPackages(directives);
             NoteReferencedFolders(directives.Code);
@@ -84,7 +78,7 @@ public sealed partial class ScriptSession : IDisposable
             outputs.Error("Error", string.Join("\n", errors), errors);
             return new CellResult(false, clock.Elapsed, errors.FirstOrDefault() ?? e.Message);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
             outputs.Error("Error", e.Message, [e.Message]);
             return new CellResult(false, clock.Elapsed, e.Message);
@@ -102,7 +96,7 @@ public sealed partial class ScriptSession : IDisposable
     /// <summary>True when the code ends in an expression without a semicolon, which the kernel shows as the cell's value.</summary>
     public static bool HasTrailingExpression(string code)
     {
-        var tree = CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Preview, kind: SourceCodeKind.Script));
+        var tree = CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script));
         return tree.GetCompilationUnitRoot().Members.LastOrDefault() is GlobalStatementSyntax
         {
             Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true },
@@ -114,19 +108,15 @@ public sealed partial class ScriptSession : IDisposable
 
     private void AddPackages(CellDirectives directives)
     {
-        packageSources.AddRange(directives.Sources.Select(s => Path.IsPathRooted(s) || s.Contains("://") ? s : Path.Combine(folder, s)));
-        foreach (var (name, version) in directives.Packages)
+        var next = requests.With(directives);
+        if (next.Packages.Count > requests.Packages.Count)
         {
-            if (packages.TryGetValue(name, out var previous))
-            {
-                if (previous == version) continue;
-                throw new InvalidOperationException($"{name} version {version} cannot be added because version {previous} was added previously");
-            }
-            var assemblies = NuGetRestore.Restore(name, version, packageSources);
-            packages[name] = version;
-            options = options.AddReferences(assemblies);
-            probeFolders.AddRange(assemblies.Select(a => Path.GetDirectoryName(a)!).Distinct());
+            var fresh = packageCache.Resolve(next.Packages, next.Sources).Where(packageAssemblies.Add).ToList();
+            options = options.AddReferences(fresh);
+            foreach (var dir in fresh.Select(a => Path.GetDirectoryName(a)!).Distinct())
+                if (!probeFolders.Contains(dir)) probeFolders.Add(dir);
         }
+        requests = next;
     }
 
     // Roslyn loads a #r'd assembly itself; its dependencies (TorchSharp.dll beside Vcmr.dll) are found here.

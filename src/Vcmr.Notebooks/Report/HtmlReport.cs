@@ -71,15 +71,26 @@ public static class HtmlReport
         return html.Append("</body></html>").ToString();
     }
 
-    private static string Output(JsonObject output) => (string?)output["output_type"] switch
+    /// <summary>One output as HTML: streams and errors as text, rich data in the richest mime type a browser shows.</summary>
+    public static string Output(JsonObject output) => (string?)output["output_type"] switch
     {
         "stream" => $"<pre class=\"stream\">{Encode(Cell.JoinText(output["text"]))}</pre>",
         "error" => $"<pre class=\"error\">{Encode((string?)output["evalue"] ?? "")}\n{Encode(string.Join("\n", (output["traceback"] as JsonArray ?? []).Select(l => (string?)l)))}</pre>",
-        _ when output["data"] is JsonObject data => data["text/html"] is { } h ? $"<div class=\"output\">{Cell.JoinText(h)}</div>"
-            : data["text/plain"] is { } p ? $"<pre>{Encode(Cell.JoinText(p))}</pre>"
-            : $"<pre>{Encode(string.Join(", ", data.Select(kv => kv.Key)))}</pre>",
+        _ when output["data"] is JsonObject data => Data(data),
         _ => "",
     };
+
+    private static string Data(JsonObject data)
+    {
+        string? Text(string mime) => data[mime] is { } node ? Cell.JoinText(node) : null;
+        if (Text("text/html") is { } html) return $"<div class=\"output\">{html}</div>";
+        if (Text("image/svg+xml") is { } svg) return $"<div class=\"output\">{svg}</div>";
+        foreach (var image in new[] { "image/png", "image/jpeg", "image/gif" })
+            if (Text(image) is { } base64) return $"<img class=\"output\" src=\"data:{image};base64,{base64.Replace("\n", "")}\">";
+        if (Text("text/markdown") is { } markdown) return $"<div class=\"output\">{Markdown.ToHtml(markdown, Pipeline)}</div>";
+        if ((Text("text/plain") ?? Text("application/json")) is { } text) return $"<pre>{Encode(text)}</pre>";
+        return $"<pre>{Encode(string.Join(", ", data.Select(kv => kv.Key)))}</pre>";
+    }
 
     private static StringBuilder Head(string title, bool withPlotly = false)
     {
