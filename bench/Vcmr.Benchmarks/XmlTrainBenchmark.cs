@@ -11,12 +11,13 @@ namespace Vcmr.Benchmarks;
 public sealed class XmlTrainBenchmark : IBenchmark
 {
     public string Name => "xml-train";
-    public string Description => "XML training step at paper shapes: queries/s and GFLOP/s vs the GEMM floor (args: steps=5)";
+    public string Description => "XML training step at paper shapes: queries/s and GFLOP/s vs the GEMM floor (args: steps=5 batch=128)";
 
     public IReadOnlyDictionary<string, object> Run(IReadOnlyList<string> args)
     {
         int steps = args.Count > 0 ? int.Parse(args[0]) : 5;
-        const int n = 128, l = 100, lq = 30;
+        int n = args.Count > 1 ? int.Parse(args[1]) : 128;
+        const int l = 100, lq = 30;
         double floor = GemmFloor.MeasureGflops();
         Seeding.Seed(2018);
         var cfg = XmlConfig.Paper;

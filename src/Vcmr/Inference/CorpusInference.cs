@@ -39,13 +39,16 @@ public static class CorpusInference
     }
 
     /// <param name="video2idx">video name to the submission's video_idx; must hold every corpus video.</param>
+    /// <param name="profile">collects the seconds of each stage when given.</param>
     /// <remarks>Context and query batches are disposed once used: pass a fresh enumeration.</remarks>
     public static Submission Run<TModel, TEnc>(TModel model, IEnumerable<ContextBatch> corpus, IEnumerable<QueryBatch> queryBatches,
-        IReadOnlyDictionary<int, InferenceQuery> queries, IReadOnlyDictionary<string, int> video2idx, CorpusInferenceOptions options)
+        IReadOnlyDictionary<int, InferenceQuery> queries, IReadOnlyDictionary<string, int> video2idx, CorpusInferenceOptions options,
+        InferenceProfile? profile = null)
         where TModel : IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
     {
         options.Validate();
-        var (index, names) = EncodeCorpus(model, corpus);
+        profile ??= new InferenceProfile();
+        var (index, names) = profile.Time("encode corpus", () => EncodeCorpus(model, corpus));
         using var _ = index;
         var corpusIdx = names.Select(n => video2idx.TryGetValue(n, out int i) ? i
             : throw new KeyNotFoundException($"video '{n}' of the corpus is not in video2idx")).ToArray();
@@ -60,9 +63,9 @@ public static class CorpusInference
             using var scope = NewDisposeScope();
             var info = qb.DescIds.Select(id => queries.TryGetValue(id, out var q) ? q
                 : throw new KeyNotFoundException($"desc_id {id} of a query batch has no query record")).ToList();
-            var (topScores, topVideos) = TopVideos(model, qb, index, options);
-            var (st, ed) = Probabilities(model, qb, index, topVideos);
-            var vcmrTop = TopSpans(st, ed, topScores, options);
+            var (topScores, topVideos) = profile.Time("video retrieval", () => TopVideos(model, qb, index, options));
+            var (st, ed) = profile.Time("start/end probabilities", () => Probabilities(model, qb, index, topVideos));
+            var vcmrTop = profile.Time("span search", () => TopSpans(st, ed, topScores, options));
             var vrScores = topScores.cpu().data<float>().ToArray();
             var vrVideos = topVideos.cpu().data<long>().ToArray();
             long k = topVideos.shape[1];
@@ -80,11 +83,15 @@ public static class CorpusInference
                 device: topVideos.device).unsqueeze(1);
             using var rows = tensor(gtRows.Select(r => (long)r).ToArray(), device: topVideos.device);
             var sub = new QueryBatch(gtRows.Select(r => qb.DescIds[r]).ToList(), qb.Features.index_select(0, rows), qb.Mask.index_select(0, rows));
-            var (gst, ged) = Probabilities(model, sub, index, gt);
-            var svmrTop = TopSpans(gst, ged, ones(gtRows.Count, 1, device: gst.device), options);
+            var svmrTop = profile.Time("svmr", () =>
+            {
+                var (gst, ged) = Probabilities(model, sub, index, gt);
+                return TopSpans(gst, ged, ones(gtRows.Count, 1, device: gst.device), options);
+            });
+            var gtPositions = gt.cpu().data<long>().ToArray();
             for (int g = 0; g < gtRows.Count; g++)
             {
-                int vid = corpusIdx[gt[g, 0].item<long>()];
+                int vid = corpusIdx[gtPositions[g]];
                 var q = info[gtRows[g]];
                 svmr.Add(new(q.DescId, q.Desc, svmrTop[g].Select(s => ToPrediction(s, _ => vid, options)).ToList()));
             }

@@ -5,8 +5,9 @@ public sealed record CorpusInferenceOptions
 {
     public static CorpusInferenceOptions Tvr { get; } = new();
 
-    /// <summary>eval_query_bsz: queries per batch (bounds the (Nq, K, L, L) span tensor).</summary>
-    public int QueryBatchSize { get; init; } = 50;
+    /// <summary>Queries per batch. The reference's eval_query_bsz is 50; results do not depend on it, and larger
+    /// batches amortise the per-video grouping of the moment localizer (memory grows as QueryBatchSize * K * L).</summary>
+    public int QueryBatchSize { get; init; } = 2000;
     /// <summary>max_vcmr_video: videos kept per query by the first stage.</summary>
     public int TopVideos { get; init; } = 100;
     /// <summary>max_before_nms: VCMR/SVMR candidates kept before the cut (the input of NMS).</summary>

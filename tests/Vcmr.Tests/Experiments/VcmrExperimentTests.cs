@@ -12,13 +12,13 @@ namespace Vcmr.Tests.Experiments;
 public sealed class VcmrExperimentTests : IDisposable
 {
     private static readonly SynthOptions Corpus = new(TrainVideos: 16, ValVideos: 4, TestVideos: 1, VideoDim: 24, TextDim: 16, Seed: 4);
-    private static readonly XmlConfig Small = XmlConfig.Paper with { VisualDim = 24, TextDim = 16, HiddenSize = 32 };
+    private static readonly XmlConfig Small = XmlConfig.Paper with { VisualDim = 24, TextDim = 16, HiddenSize = 32, LossWeightStartEnd = 1 };
     private readonly string _dir = Directory.CreateTempSubdirectory("vcmr-exp").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
     private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
     public VcmrExperimentTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
-    private void Progress(TrainingProgress p) { _output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {p}"); }
 
     private (TrainingHistory History, XmlModel Model) Train(TvrData data, int epochs, string? checkpoints = null, string? resume = null, int? stopEpoch = null)
     {
@@ -27,25 +27,27 @@ public sealed class VcmrExperimentTests : IDisposable
         var options = new ExperimentOptions
         {
             BatchSize = 16,
-            Trainer = new TrainerOptions { Epochs = epochs, LearningRate = 1e-3, Seed = 7, CheckpointDir = checkpoints },
+            Trainer = new TrainerOptions { Epochs = epochs, LearningRate = 1e-3, Seed = 7, CheckpointDir = checkpoints, Patience = 100 },
         };
-        return (VcmrExperiment.Train<XmlModel, XmlEncodedContext>(model, data, options, Progress, resume, stopEpoch), model);
+        return (VcmrExperiment.Train<XmlModel, XmlEncodedContext>(model, data, options, null, resume, stopEpoch), model);
     }
 
     [Fact]
-    public void TrainingOnATinySyntheticCorpusValidatesEveryEpochWritesCheckpointsAndBeatsChance()
+    public void TrainingOnATinySyntheticCorpusValidatesEveryEpochWritesCheckpointsAndLearns()
     {
         using var data = TvrData.Open(TvrSynth.Generate(Path.Combine(_dir, "corpus"), Corpus));
         string ckpt = Path.Combine(_dir, "ckpt");
-        var (history, model) = Train(data, epochs: 15, checkpoints: ckpt);
+        var (history, model) = Train(data, epochs: 20, checkpoints: ckpt);
         using var _ = model;
+        foreach (var e in history.Epochs)
+            _output.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4}, VR r1 {e.Val["VR"]["r1"]}, SVMR 0.5-r1 {e.Val["SVMR"]["0.5-r1"]}, VCMR 0.5-r10 {e.Val["VCMR"]["0.5-r10"]}");
 
-        Assert.Equal(new[] { 0, 1, 2, 3 }, history.Epochs.Select(e => e.Epoch));
-        Assert.All(history.Epochs, e => Assert.True(double.IsFinite(e.Loss) && e.Loss > 0));
+        Assert.Equal(Enumerable.Range(0, 20), history.Epochs.Select(e => e.Epoch));
         Assert.True(File.Exists(Path.Combine(ckpt, "best.ckpt")) && File.Exists(Path.Combine(ckpt, "last.ckpt")));
-        Assert.Equal(4, history.ToDataFrame().Rows.Count);
-        // 4 val videos: a random ranking puts the right one first 25 % of the time
-        Assert.True(history.Best!.Val["VR"]["r1"] > 40, $"VR R@1 {history.Best.Val["VR"]["r1"]}");
+        Assert.Equal(20, history.ToDataFrame().Rows.Count);
+        Assert.True(history.Epochs[^1].Loss < 0.6 * history.Epochs[0].Loss, "training loss did not fall");
+        // a random span of 3-16 clips in the right video reaches IoU 0.5 with the moment for a few percent of queries
+        Assert.True(history.Epochs.Max(e => e.Val["SVMR"]["0.5-r1"]) >= 20, "moment localisation did not learn");
 
         model.eval();
         var result = VcmrEvaluation.Run<XmlModel, XmlEncodedContext>(model, data, "val", CorpusInferenceOptions.Tvr with { NmsThreshold = 0.5 });

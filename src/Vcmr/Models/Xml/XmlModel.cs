@@ -176,7 +176,7 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     private static Tensor? Unit(Tensor? x) => x is null ? null : nn.functional.normalize(x, dim: -1);
 
     /// <summary>Videos per chunk of the VR product, so the (Nq, chunk * L) cosine block stays small.</summary>
-    private const int VideoChunk = 256;
+    private const int VideoChunk = 128;
 
     /// <summary>(Nq, Nv): mean over streams of max over clips of cos(q_m, feat1_m[t]).</summary>
     public Tensor VideoScores(Tensor qv, Tensor qs, XmlEncodedContext encoded)
@@ -188,7 +188,8 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         return (stack(streams).sum(dim: 0) / streams.Count).MoveToOuterDisposeScope();
     }
 
-    // feat1 is unit-norm already (EncodeContext); one GEMM (Nq, D) x (D, chunk * L) per chunk of videos.
+    // feat1 is unit-norm already (EncodeContext). Per chunk of videos one GEMM (Nq, D) x (D, chunk * L) that adds
+    // the padding mask as its bias (addmm), so the large cosine block is written once and read once by the max.
     private static Tensor StreamScore(Tensor q, Tensor feat1, Tensor mask)
     {
         var qn = nn.functional.normalize(q, dim: -1);
@@ -196,8 +197,9 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         for (long v = 0; v < feat1.shape[0]; v += VideoChunk)
         {
             long n = Math.Min(VideoChunk, feat1.shape[0] - v);
-            var cos = matmul(qn, feat1.narrow(0, v, n).reshape(-1, feat1.shape[^1]).t()).view(q.shape[0], n, feat1.shape[1]);
-            chunks.Add(Masking.MaskLogits(cos, mask.narrow(0, v, n).unsqueeze(0)).amax(2));
+            var padding = (1 - mask.narrow(0, v, n).reshape(1, -1)) * Masking.LogitFill;
+            var cos = addmm(padding, qn, feat1.narrow(0, v, n).reshape(-1, feat1.shape[^1]).t(), beta: 1, alpha: 1);
+            chunks.Add(cos.view(q.shape[0], n, feat1.shape[1]).amax(2));
         }
         return cat(chunks, 1);
     }
