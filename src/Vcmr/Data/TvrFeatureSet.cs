@@ -27,6 +27,24 @@ public sealed class TvrFeatureSet : IDisposable
         Options = options ?? new FeatureOptions();
     }
 
+    /// <summary>Opens the query, video and subtitle stores of <paramref name="corpus"/> with its feature options unless given.</summary>
+    public static TvrFeatureSet Open(ITvrCorpus corpus, FeatureOptions? options = null)
+    {
+        FeatureStore? query = null, video = null;
+        try
+        {
+            query = FeatureStore.Open(corpus.QueryFeatures);
+            video = FeatureStore.Open(corpus.VideoFeatures);
+            return new TvrFeatureSet(query, video, FeatureStore.Open(corpus.SubtitleFeatures), options ?? corpus.FeatureOptions);
+        }
+        catch
+        {
+            query?.Dispose();
+            video?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>(N_tokens ≤ max_desc_l, 768) query features, L2-normalised per token as the reference always does.</summary>
     public FeatureMatrix ReadQuery(int descId)
     {
