@@ -8,19 +8,23 @@ public sealed record FeatureMatrix(float[] Data, int Rows, int Cols)
         Rows <= maxRows ? this : new FeatureMatrix(Data[..(maxRows * Cols)], maxRows, Cols);
 
     /// <summary>Per-row x/(||x||+1e-5), as the reference loader does; zero rows stay zero.</summary>
-    public FeatureMatrix L2NormalizeRows()
+    public FeatureMatrix L2NormalizeRows() => new FeatureMatrix((float[])Data.Clone(), Rows, Cols).L2NormalizeRowsInPlace();
+
+    /// <summary>
+    /// <see cref="L2NormalizeRows"/> overwriting this matrix: for matrices just read from a store, whose array nobody
+    /// else holds (a fresh large array costs page faults on first touch, which dominate a store scan).
+    /// </summary>
+    internal FeatureMatrix L2NormalizeRowsInPlace()
     {
-        var result = new float[Data.Length];
         for (int r = 0; r < Rows; r++)
         {
             var row = Data.AsSpan(r * Cols, Cols);
             double sum = 0;
             foreach (float x in row) sum += (double)x * x;
             float scale = (float)(1.0 / (Math.Sqrt(sum) + 1e-5));
-            var target = result.AsSpan(r * Cols, Cols);
-            for (int c = 0; c < Cols; c++) target[c] = row[c] * scale;
+            for (int c = 0; c < Cols; c++) row[c] *= scale;
         }
-        return new FeatureMatrix(result, Rows, Cols);
+        return this;
     }
 
     /// <summary>Appends the temporal endpoint feature columns [i/L, (i+1)/L] (D becomes D+2).</summary>

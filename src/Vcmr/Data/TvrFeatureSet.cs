@@ -50,7 +50,7 @@ public sealed class TvrFeatureSet : IDisposable
     {
         var q = Query.Read(descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         CheckTextWidth(q.Cols, Query, Subtitle, descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return q.Truncate(Options.MaxDescLen).L2NormalizeRows();
+        return q.Truncate(Options.MaxDescLen).L2NormalizeRowsInPlace(); // q is a fresh read: normalise in place
     }
 
     public ContextFeatures ReadContext(string vidName)
@@ -63,12 +63,12 @@ public sealed class TvrFeatureSet : IDisposable
                 throw new DataFormatException(
                     $"{Subtitle!.Path}: key '{vidName}' has shape ({sub.Rows}, {sub.Cols}) but {Video!.Path} has ({video.Rows}, {video.Cols}): clip counts differ");
             sub = sub.Truncate(Options.MaxCtxLen);
-            if (Options.NormalizeSubtitle) sub = sub.L2NormalizeRows();
+            if (Options.NormalizeSubtitle) sub = sub.L2NormalizeRowsInPlace(); // fresh reads: normalise in place
         }
         if (video != null)
         {
             video = video.Truncate(Options.MaxCtxLen);
-            if (Options.NormalizeVideo) video = video.L2NormalizeRows();
+            if (Options.NormalizeVideo) video = video.L2NormalizeRowsInPlace();
             if (Options.Tef) video = video.AppendTef();
         }
         return new ContextFeatures(video, sub);
