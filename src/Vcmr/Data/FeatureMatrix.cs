@@ -10,20 +10,10 @@ public sealed record FeatureMatrix(float[] Data, int Rows, int Cols)
     /// <summary>Per-row x/(||x||+1e-5), as the reference loader does; zero rows stay zero.</summary>
     public FeatureMatrix L2NormalizeRows() => new FeatureMatrix((float[])Data.Clone(), Rows, Cols).L2NormalizeRowsInPlace();
 
-    /// <summary>
-    /// <see cref="L2NormalizeRows"/> overwriting this matrix: for matrices just read from a store, whose array nobody
-    /// else holds (a fresh large array costs page faults on first touch, which dominate a store scan).
-    /// </summary>
+    /// <summary><see cref="L2NormalizeRows()"/> overwriting this matrix: for matrices just read from a store, whose array nobody else holds.</summary>
     internal FeatureMatrix L2NormalizeRowsInPlace()
     {
-        for (int r = 0; r < Rows; r++)
-        {
-            var row = Data.AsSpan(r * Cols, Cols);
-            double sum = 0;
-            foreach (float x in row) sum += (double)x * x;
-            float scale = (float)(1.0 / (Math.Sqrt(sum) + 1e-5));
-            for (int c = 0; c < Cols; c++) row[c] *= scale;
-        }
+        L2NormalizeRows(Data, Rows, Cols, Cols);
         return this;
     }
 
@@ -32,12 +22,31 @@ public sealed record FeatureMatrix(float[] Data, int Rows, int Cols)
     {
         int cols = Cols + 2;
         var result = new float[Rows * cols];
-        for (int r = 0; r < Rows; r++)
-        {
-            Data.AsSpan(r * Cols, Cols).CopyTo(result.AsSpan(r * cols, Cols));
-            result[r * cols + Cols] = (float)r / Rows;
-            result[r * cols + Cols + 1] = (float)(r + 1) / Rows;
-        }
+        for (int r = 0; r < Rows; r++) Data.AsSpan(r * Cols, Cols).CopyTo(result.AsSpan(r * cols, Cols));
+        WriteTef(result, Rows, Cols, cols);
         return new FeatureMatrix(result, Rows, cols);
+    }
+
+    /// <summary>x/(||x||+1e-5) on the first <paramref name="cols"/> values of each of <paramref name="rows"/> rows <paramref name="stride"/> apart.</summary>
+    internal static void L2NormalizeRows(Span<float> data, int rows, int cols, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var row = data.Slice(r * stride, cols);
+            double sum = 0;
+            foreach (float x in row) sum += (double)x * x;
+            float scale = (float)(1.0 / (Math.Sqrt(sum) + 1e-5));
+            for (int c = 0; c < cols; c++) row[c] *= scale;
+        }
+    }
+
+    /// <summary>Writes [i/L, (i+1)/L] into columns <paramref name="cols"/> and cols+1 of each row (L = <paramref name="rows"/>).</summary>
+    internal static void WriteTef(Span<float> data, int rows, int cols, int stride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            data[r * stride + cols] = (float)r / rows;
+            data[r * stride + cols + 1] = (float)(r + 1) / rows;
+        }
     }
 }
