@@ -13,7 +13,7 @@ public sealed class FeatureReadBenchmark : IBenchmark
     public string Name => "feature-read";
     public string Description => "FeatureStore reads of every val-scale video vs raw FileStream MB/s, peak RSS (args: videos=2179 dir=data/generated)";
 
-    // ReadContext's L2 normalisation: per value one multiply-add for the norm and one multiply to scale.
+    // ReadContextInto's L2 normalisation: per value one multiply-add for the norm and one multiply to scale.
     private const int NormFlopsPerValue = 3;
 
     public IReadOnlyDictionary<string, object> Run(IReadOnlyList<string> args)
@@ -54,14 +54,21 @@ public sealed class FeatureReadBenchmark : IBenchmark
                 _ = (video.Read(vid), sub.Read(vid));
         double allocatingSeconds = watch.Elapsed.TotalSeconds;
 
+        // The loader path (truncation to max_ctx_l, x/(|x|+1e-5) per clip) into one reused buffer, as batches use it.
         watch.Restart();
         long values = 0;
-        using (var features = TvrFeatureSet.Open(corpus, new FeatureOptions(MaxCtxLen: int.MaxValue)))
-            foreach (string vid in names)
+        using (var features = TvrFeatureSet.Open(corpus))
+        {
+            var shapes = names.Select(features.Shape).ToList();
+            var video = new float[shapes.Max(s => s.Clips * s.VideoDim)];
+            var sub = new float[shapes.Max(s => s.Clips * s.SubtitleDim)];
+            for (int i = 0; i < names.Count; i++)
             {
-                var context = features.ReadContext(vid);
-                values += context.Video!.Data.Length + context.Subtitle!.Data.Length;
+                var (clips, videoDim, subDim) = shapes[i];
+                features.ReadContextInto(names[i], video.AsSpan(0, clips * videoDim), sub.AsSpan(0, clips * subDim));
+                values += clips * (videoDim + subDim);
             }
+        }
         double contextSeconds = watch.Elapsed.TotalSeconds;
 
         return new Dictionary<string, object>
@@ -77,7 +84,7 @@ public sealed class FeatureReadBenchmark : IBenchmark
             ["store_read_new_arrays_mb_s"] = Math.Round(storeBytes / 1e6 / allocatingSeconds),
             ["rss_mb_before_store_read"] = baseline,
             [reset ? "peak_rss_mb_during_store_read" : "peak_rss_mb_process"] = peak,
-            ["context_read_mb_s"] = Math.Round(4.0 * values / 1e6 / contextSeconds),
+            ["context_read_into_buffer_mb_s_incl_open"] = Math.Round(4.0 * values / 1e6 / contextSeconds),
             ["context_norm_gflops"] = Math.Round(NormFlopsPerValue * values / 1e9 / contextSeconds, 2),
         };
     }
