@@ -41,7 +41,8 @@ public static class AtomicFile
         write(stream);
     });
 
-    private static string TempPath(string path)
+    /// <summary>A fresh temp path beside <paramref name="path"/> (its folder is created), for writers that rename it themselves.</summary>
+    internal static string TempPath(string path)
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);

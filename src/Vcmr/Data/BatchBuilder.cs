@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Vcmr.Runtime;
 using static TorchSharp.torch;
 
@@ -17,7 +18,45 @@ public sealed class BatchBuilder(TvrFeatureSet features)
         return new QueryBatch(descIds, data, mask);
     }
 
-    public ContextBatch Contexts(IReadOnlyList<string> vidNames) => Contexts(vidNames, vidNames.Select(Features.ReadContext).ToList());
+    /// <summary>
+    /// Each video is read straight into its row of the batch tensors' memory: fresh large buffers cost first-touch
+    /// page faults (the dominant cost of batch assembly), so the batch is touched once instead of per video, in a
+    /// padded copy and again in the tensor.
+    /// </summary>
+    public ContextBatch Contexts(IReadOnlyList<string> vidNames)
+    {
+        if (vidNames.Count == 0) throw new ArgumentException("empty batch");
+        var shapes = vidNames.Select(Features.Shape).ToList();
+        int n = vidNames.Count, maxLen = shapes.Max(s => s.Clips), videoDim = shapes[0].VideoDim, subDim = shapes[0].SubtitleDim;
+        Tensor? video = null, sub = null, mask = null;
+        try
+        {
+            video = Features.Video == null ? null : empty(n, maxLen, videoDim);
+            sub = Features.Subtitle == null ? null : empty(n, maxLen, subDim);
+            mask = zeros(n, maxLen);
+            Span<float> videoData = video is null ? [] : MemoryMarshal.Cast<byte, float>(video.bytes);
+            Span<float> subData = sub is null ? [] : MemoryMarshal.Cast<byte, float>(sub.bytes);
+            var maskData = MemoryMarshal.Cast<byte, float>(mask.bytes);
+            for (int i = 0; i < n; i++)
+            {
+                int clips = shapes[i].Clips;
+                var videoRow = videoData.Slice(i * maxLen * videoDim, maxLen * videoDim);
+                var subRow = subData.Slice(i * maxLen * subDim, maxLen * subDim);
+                Features.ReadContextInto(vidNames[i], videoRow[..(clips * videoDim)], subRow[..(clips * subDim)]);
+                videoRow[(clips * videoDim)..].Clear(); // padding
+                subRow[(clips * subDim)..].Clear();
+                maskData.Slice(i * maxLen, clips).Fill(1f);
+            }
+            return new ContextBatch(vidNames, video, sub, mask);
+        }
+        catch
+        {
+            video?.Dispose();
+            sub?.Dispose();
+            mask?.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Row i = query i with its own ground-truth video and inclusive (start, end) clip labels (see <see cref="ClipLabels"/>).</summary>
     public TrainingBatch Training(IReadOnlyList<TvrQuery> queries)
@@ -25,12 +64,11 @@ public sealed class BatchBuilder(TvrFeatureSet features)
         foreach (var q in queries)
             if (!q.HasGroundTruth) throw new ArgumentException($"desc_id {q.DescId} has no ground truth: cannot train on it");
         var vids = queries.Select(q => q.VidName!).ToList();
-        var contexts = vids.Select(Features.ReadContext).ToList();
         var st = new long[queries.Count];
         var ed = new long[queries.Count];
         for (int i = 0; i < queries.Count; i++)
-            (st[i], ed[i]) = ClipLabels.FromSeconds(queries[i].Start!.Value, queries[i].End!.Value, contexts[i].Clips);
-        return new TrainingBatch(Queries(queries.Select(q => q.DescId).ToList()), Contexts(vids, contexts), tensor(st), tensor(ed));
+            (st[i], ed[i]) = ClipLabels.FromSeconds(queries[i].Start!.Value, queries[i].End!.Value, Features.Shape(vids[i]).Clips);
+        return new TrainingBatch(Queries(queries.Select(q => q.DescId).ToList()), Contexts(vids), tensor(st), tensor(ed));
     }
 
     /// <summary>One epoch of training batches in a seeded order (Seeding.Rng(seed, "train-shuffle-{epoch}")); the last batch may be short.</summary>
@@ -41,20 +79,6 @@ public sealed class BatchBuilder(TvrFeatureSet features)
         Seeding.Rng(seed, $"train-shuffle-{epoch}").Shuffle(order);
         for (int i = 0; i < order.Length; i += batchSize)
             yield return Training(order.Skip(i).Take(batchSize).Select(j => queries[j]).ToList());
-    }
-
-    private static ContextBatch Contexts(IReadOnlyList<string> vidNames, List<ContextFeatures> contexts)
-    {
-        Tensor? video = null, sub = null, mask = null;
-        if (contexts.All(c => c.Video != null)) (video, mask) = Pad(contexts.Select(c => c.Video!).ToList());
-        if (contexts.All(c => c.Subtitle != null))
-        {
-            var (s, m) = Pad(contexts.Select(c => c.Subtitle!).ToList());
-            sub = s;
-            if (mask is null) mask = m;
-            else m.Dispose(); // same clip counts, so the same mask
-        }
-        return new ContextBatch(vidNames, video, sub, mask!);
     }
 
     private static (Tensor Data, Tensor Mask) Pad(List<FeatureMatrix> rows)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static Vcmr.Data.JsonFields;
 
 namespace Vcmr.Data;
 
@@ -109,10 +110,4 @@ public static class TvrAnnotations
     {
         QueryType.V => "v", QueryType.T => "t", _ => "vt",
     };
-
-    private static JsonElement Get(JsonElement o, string key, string where) =>
-        o.TryGetProperty(key, out var e) ? e : throw new DataFormatException($"{where}: missing key '{key}'");
-
-    private static DataFormatException Invalid(string key, JsonElement value, string where) =>
-        new($"{where}: key '{key}' has an invalid value {value.GetRawText()}");
 }

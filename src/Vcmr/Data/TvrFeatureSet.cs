@@ -6,6 +6,9 @@ public sealed record ContextFeatures(FeatureMatrix? Video, FeatureMatrix? Subtit
     public int Clips => (Video ?? Subtitle)!.Rows;
 }
 
+/// <summary>Clip count (after max_ctx_l) and stream widths (video including TEF; 0 for an absent stream) of one video.</summary>
+public readonly record struct ContextShape(int Clips, int VideoDim, int SubtitleDim);
+
 /// <summary>
 /// The feature files of one context mode (video and/or subtitle, plus queries), read through one options set.
 /// Checks across files: the subtitle and query stores share one text width, and a video's subtitle clip count
@@ -18,6 +21,8 @@ public sealed class TvrFeatureSet : IDisposable
     public FeatureStore Query { get; }
     public FeatureOptions Options { get; }
 
+    private float[] _scratch = [];
+
     public TvrFeatureSet(FeatureStore query, FeatureStore? video, FeatureStore? subtitle, FeatureOptions? options = null)
     {
         if (video == null && subtitle == null) throw new ArgumentException("a context mode needs a video or a subtitle store");
@@ -27,33 +32,95 @@ public sealed class TvrFeatureSet : IDisposable
         Options = options ?? new FeatureOptions();
     }
 
+    /// <summary>Opens the query, video and subtitle stores of <paramref name="corpus"/> with its feature options unless given.</summary>
+    public static TvrFeatureSet Open(ITvrCorpus corpus, FeatureOptions? options = null)
+    {
+        FeatureStore? query = null, video = null;
+        try
+        {
+            query = FeatureStore.Open(corpus.QueryFeatures);
+            video = FeatureStore.Open(corpus.VideoFeatures);
+            return new TvrFeatureSet(query, video, FeatureStore.Open(corpus.SubtitleFeatures), options ?? corpus.FeatureOptions);
+        }
+        catch
+        {
+            query?.Dispose();
+            video?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>(N_tokens ≤ max_desc_l, 768) query features, L2-normalised per token as the reference always does.</summary>
     public FeatureMatrix ReadQuery(int descId)
     {
         var q = Query.Read(descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         CheckTextWidth(q.Cols, Query, Subtitle, descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return q.Truncate(Options.MaxDescLen).L2NormalizeRows();
+        return q.Truncate(Options.MaxDescLen).L2NormalizeRowsInPlace(); // q is a fresh read: normalise in place
+    }
+
+    /// <summary>A video's clip count after truncation and the widths of its streams (video with TEF), without reading values.</summary>
+    public ContextShape Shape(string vidName)
+    {
+        (int Rows, int Cols)? video = Video?.Shape(vidName), sub = Subtitle?.Shape(vidName);
+        if (sub is var (subRows, subCols))
+        {
+            CheckTextWidth(subCols, Subtitle!, Query, vidName);
+            if (video is var (videoRows, videoCols) && videoRows != subRows)
+                throw new DataFormatException(
+                    $"{Subtitle!.Path}: key '{vidName}' has shape ({subRows}, {subCols}) but {Video!.Path} has ({videoRows}, {videoCols}): clip counts differ");
+        }
+        int rows = (video ?? sub)!.Value.Rows;
+        return new ContextShape(Math.Min(rows, Options.MaxCtxLen), video is { } v ? v.Cols + (Options.Tef ? 2 : 0) : 0, sub?.Cols ?? 0);
     }
 
     public ContextFeatures ReadContext(string vidName)
     {
-        FeatureMatrix? video = Video?.Read(vidName), sub = Subtitle?.Read(vidName);
-        if (sub != null)
+        var shape = Shape(vidName);
+        float[]? video = Video == null ? null : new float[shape.Clips * shape.VideoDim];
+        float[]? sub = Subtitle == null ? null : new float[shape.Clips * shape.SubtitleDim];
+        ReadContextInto(vidName, video, sub);
+        return new ContextFeatures(video == null ? null : new FeatureMatrix(video, shape.Clips, shape.VideoDim),
+            sub == null ? null : new FeatureMatrix(sub, shape.Clips, shape.SubtitleDim));
+    }
+
+    /// <summary>
+    /// <see cref="ReadContext"/> into caller memory (e.g. a row of a padded batch): <paramref name="video"/> gets
+    /// Clips x VideoDim and <paramref name="subtitle"/> Clips x SubtitleDim values of <see cref="Shape"/>, row-major.
+    /// Scans and batches use it to avoid a fresh array per video.
+    /// </summary>
+    public ContextShape ReadContextInto(string vidName, Span<float> video, Span<float> subtitle)
+    {
+        var shape = Shape(vidName);
+        if (Video != null)
         {
-            CheckTextWidth(sub.Cols, Subtitle!, Query, vidName);
-            if (video != null && video.Rows != sub.Rows)
-                throw new DataFormatException(
-                    $"{Subtitle!.Path}: key '{vidName}' has shape ({sub.Rows}, {sub.Cols}) but {Video!.Path} has ({video.Rows}, {video.Cols}): clip counts differ");
-            sub = sub.Truncate(Options.MaxCtxLen);
-            if (Options.NormalizeSubtitle) sub = sub.L2NormalizeRows();
+            int dim = Video.Dim!.Value;
+            ReadRows(Video, vidName, shape.Clips, dim, video, shape.VideoDim);
+            if (Options.NormalizeVideo) FeatureMatrix.L2NormalizeRows(video, shape.Clips, dim, shape.VideoDim);
+            if (Options.Tef) FeatureMatrix.WriteTef(video, shape.Clips, dim, shape.VideoDim);
         }
-        if (video != null)
+        if (Subtitle != null)
         {
-            video = video.Truncate(Options.MaxCtxLen);
-            if (Options.NormalizeVideo) video = video.L2NormalizeRows();
-            if (Options.Tef) video = video.AppendTef();
+            ReadRows(Subtitle, vidName, shape.Clips, shape.SubtitleDim, subtitle, shape.SubtitleDim);
+            if (Options.NormalizeSubtitle) FeatureMatrix.L2NormalizeRows(subtitle, shape.Clips, shape.SubtitleDim, shape.SubtitleDim);
         }
-        return new ContextFeatures(video, sub);
+        return shape;
+    }
+
+    // The first `rows` rows of the stored (n, cols) matrix into target rows `stride` apart: straight into the target
+    // when the layout matches, else through a reused scratch buffer (truncation, TEF columns).
+    private void ReadRows(FeatureStore store, string key, int rows, int cols, Span<float> target, int stride)
+    {
+        if (target.Length != rows * stride)
+            throw new ArgumentException($"{store.Path}: key '{key}' needs {rows * stride} values ({rows} x {stride}), the target holds {target.Length}");
+        int stored = store.Shape(key).Rows;
+        if (stored == rows && stride == cols)
+        {
+            store.ReadInto(key, target);
+            return;
+        }
+        if (_scratch.Length < stored * cols) _scratch = new float[stored * cols];
+        store.ReadInto(key, _scratch);
+        for (int r = 0; r < rows; r++) _scratch.AsSpan(r * cols, cols).CopyTo(target.Slice(r * stride, cols));
     }
 
     private static void CheckTextWidth(int cols, FeatureStore store, FeatureStore? other, string key)

@@ -67,6 +67,31 @@ public class BatchBuilderTests
         Assert.Equal(new long[] { 1, 1, 2 }, queries.Features.shape);
     }
 
+    [Theory]
+    [InlineData(100, true, false)]
+    [InlineData(2, false, true)]
+    [InlineData(4, true, true)]
+    public void ContextReadsEqualTruncateNormaliseTefOnTheStoredMatrix(int maxCtxLen, bool normalize, bool tef)
+    {
+        using var features = Corpus(new FeatureOptions(MaxCtxLen: maxCtxLen, NormalizeVideo: normalize, Tef: tef));
+        var expectedVideo = features.Video!.Read("b").Truncate(maxCtxLen);
+        if (normalize) expectedVideo = expectedVideo.L2NormalizeRows();
+        if (tef) expectedVideo = expectedVideo.AppendTef();
+        var expectedSub = features.Subtitle!.Read("b").Truncate(maxCtxLen).L2NormalizeRows();
+
+        var shape = features.Shape("b");
+        Assert.Equal(new ContextShape(expectedVideo.Rows, expectedVideo.Cols, expectedSub.Cols), shape);
+        var context = features.ReadContext("b");
+        Assert.Equal(expectedVideo.Data, context.Video!.Data);
+        Assert.Equal(expectedSub.Data, context.Subtitle!.Data);
+        var video = Enumerable.Repeat(-7f, shape.Clips * shape.VideoDim + 3).ToArray();
+        var sub = new float[shape.Clips * shape.SubtitleDim];
+        features.ReadContextInto("b", video.AsSpan(0, shape.Clips * shape.VideoDim), sub);
+        Assert.Equal(expectedVideo.Data, video[..^3]);
+        Assert.Equal([-7f, -7f, -7f], video[^3..]); // nothing written past the slice
+        Assert.Equal(expectedSub.Data, sub);
+    }
+
     [Fact]
     public void SubtitleClipCountMismatchNamesBothFiles()
     {

@@ -29,6 +29,22 @@ public class FeatureStoreTests
     }
 
     [Fact]
+    public void ReadIntoFillsABufferPrefixAndChecksItsSize()
+    {
+        string path = TempFile("v.h5");
+        FeatureStoreWriter.Write(path, new Dictionary<string, FeatureMatrix> { ["small"] = Matrix(2, 3), ["big"] = Matrix(4, 3, 10) },
+            new Dictionary<string, float[]> { ["small"] = [1, 1] });
+        using var store = FeatureStore.Open(path);
+        Assert.Equal(["big", "small", "small-mask"], store.Keys.Order());
+        var buffer = Enumerable.Repeat(-1f, 12).ToArray();
+        Assert.Equal((2, 3), store.ReadInto("small", buffer));
+        Assert.Equal([0f, 1, 2, 3, 4, 5, -1, -1, -1, -1, -1, -1], buffer); // the rest of the buffer is untouched
+        Assert.Equal((4, 3), store.Shape("big"));
+        var e = Assert.Throws<ArgumentException>(() => store.ReadInto("big", new float[11]));
+        Assert.Contains($"{path}: key 'big' has shape (4, 3) but the buffer holds 11 values", e.Message);
+    }
+
+    [Fact]
     public void MissingKeyNamesFileAndKey()
     {
         string path = TempFile("q.h5");

@@ -1,0 +1,66 @@
+using Vcmr.Data;
+
+namespace Vcmr.Tests.Data;
+
+public class SynthPlanTests
+{
+    // 200 videos of planted events: enough to hit the edge cases (one-clip events, a last clip of a few hundredths of a second).
+    private static readonly List<SynthVideo> Plan =
+        SynthPlan.Create(new SynthOptions(TrainVideos: 150, ValVideos: 30, TestVideos: 20), new Random(7));
+
+    [Fact]
+    public void EventsTileTheClipsAndEachMomentLabelsExactlyItsEvent()
+    {
+        foreach (var v in Plan)
+        {
+            Assert.Equal((int)Math.Ceiling(v.Entry.Duration / ClipLabels.ClipLength), v.Clips);
+            Assert.Equal(0, v.Events[0].Start);
+            Assert.Equal(v.Clips - 1, v.Events[^1].End);
+            for (int i = 1; i < v.Events.Count; i++) Assert.Equal(v.Events[i - 1].End + 1, v.Events[i].Start);
+            foreach (var e in v.Events)
+            {
+                Assert.InRange(e.MomentStart, 0, e.MomentEnd);
+                Assert.InRange(e.MomentEnd, e.MomentStart, v.Entry.Duration);
+                Assert.Equal((e.Start, e.End), ClipLabels.FromSeconds(e.MomentStart, e.MomentEnd, v.Clips));
+                Assert.NotEqual(e.Visual[0], e.Visual[1]);
+            }
+        }
+    }
+
+    [Fact]
+    public void SubtitleLinesCoverExactlyTheSpeechClipsOfTheirEvent()
+    {
+        foreach (var v in Plan)
+        {
+            Assert.Equal(v.SpeechMask, TvrSubtitles.ClipMask(v.Subtitles, v.Clips));
+            foreach (var line in v.Subtitles)
+            {
+                Assert.InRange(line.End, line.Start, v.Entry.Duration);
+                var (first, end) = line.Clips;
+                var e = v.Events.Single(e => e.Start <= first && first <= e.End);
+                Assert.InRange(end - 1, first, e.End); // a sentence never crosses an event boundary
+                Assert.Contains(SynthText.Dialogue[e.Dialogue], line.Text);
+            }
+        }
+    }
+
+    [Fact]
+    public void QueriesNameTheConceptsOfAnEventWithTheirMoment()
+    {
+        foreach (var v in Plan.Where(v => v.Split != "test_public"))
+            foreach (var q in v.Queries)
+            {
+                var a = q.Annotation;
+                var e = v.Events.Single(e => e.MomentStart == a.Start && e.MomentEnd == a.End);
+                Assert.Equal(a.Desc.TrimEnd('.').Split(' ').Length, q.Tokens.Length);
+                var named = q.Tokens.Where(t => t != SynthText.Filler).ToHashSet();
+                var visual = e.Visual.ToHashSet();
+                var dialogue = SynthText.Visual.Length + e.Dialogue;
+                Assert.Equal(a.Type != QueryType.T, named.Overlaps(visual));
+                Assert.Equal(a.Type != QueryType.V, named.Contains(dialogue));
+                Assert.Subset(visual.Append(dialogue).ToHashSet(), named);
+                if (a.Type != QueryType.V) Assert.Contains(1f, v.SpeechMask.AsSpan(e.Start, e.End - e.Start + 1).ToArray());
+            }
+        Assert.All(Plan.Where(v => v.Split == "test_public").SelectMany(v => v.Queries), q => Assert.False(q.Annotation.HasGroundTruth));
+    }
+}
