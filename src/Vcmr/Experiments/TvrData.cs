@@ -23,16 +23,18 @@ public sealed class TvrData : IDisposable
         Batches = new BatchBuilder(features);
     }
 
-    /// <summary>Opens a corpus in the release layout; <paramref name="video"/>/<paramref name="subtitle"/> false skip
-    /// a store (a context mode without that stream). Splits whose annotation file is absent are left out.</summary>
-    public static TvrData Open(SynthCorpus files, Device? device = null, FeatureOptions? options = null, bool video = true, bool subtitle = true)
+    /// <summary>Opens a corpus in the release layout (the synthetic one or a real <see cref="TvrRelease"/>);
+    /// <paramref name="video"/>/<paramref name="subtitle"/> false skip a store (a context mode without that stream).
+    /// Splits whose annotation file is absent are left out.</summary>
+    public static TvrData Open(ITvrCorpus corpus, Device? device = null, FeatureOptions? options = null, bool video = true, bool subtitle = true)
     {
-        var index = VideoIndex.Read(files.VideoIndexPath);
+        var index = VideoIndex.Read(corpus.VideoIndexPath);
         var queries = new Dictionary<string, IReadOnlyList<TvrQuery>>();
         foreach (var split in index.Splits)
-            if (File.Exists(files.Annotations(split))) queries[split] = TvrAnnotations.Read(files.Annotations(split), index[split]);
-        var features = new TvrFeatureSet(FeatureStore.Open(files.QueryFeatures),
-            video ? FeatureStore.Open(files.VideoFeatures) : null, subtitle ? FeatureStore.Open(files.SubtitleFeatures) : null, options);
+            if (File.Exists(corpus.Annotations(split))) queries[split] = TvrAnnotations.Read(corpus.Annotations(split), index[split]);
+        var features = video && subtitle ? TvrFeatureSet.Open(corpus, options)
+            : new TvrFeatureSet(FeatureStore.Open(corpus.QueryFeatures), video ? FeatureStore.Open(corpus.VideoFeatures) : null,
+                subtitle ? FeatureStore.Open(corpus.SubtitleFeatures) : null, options ?? corpus.FeatureOptions);
         return new TvrData(features, index, queries, device ?? CPU);
     }
 

@@ -49,7 +49,7 @@ public sealed class VcmrExperimentTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 12), history.Epochs.Select(e => e.Epoch));
         Assert.True(File.Exists(Path.Combine(ckpt, "best.ckpt")) && File.Exists(Path.Combine(ckpt, "last.ckpt")));
         Assert.Equal(12, history.ToDataFrame().Rows.Count);
-        Assert.True(history.Epochs[^1].Loss < 0.5 * history.Epochs[0].Loss, "training loss did not fall");
+        Assert.True(history.Epochs[^1].Loss < 0.7 * history.Epochs[0].Loss, "training loss did not fall");
         // a random 3-16 clip span in the right video reaches IoU 0.5 for a few percent of queries
         Assert.True(history.Best!.Val["SVMR"]["0.5-r1"] >= 40, "moment localisation did not fit the training queries");
 
