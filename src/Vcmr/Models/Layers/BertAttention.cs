@@ -39,7 +39,7 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     {
         dense = nn.Linear(hidden, hidden);
         LayerNorm = nn.LayerNorm(hidden);
-        this.dropout = nn.Dropout(dropout);
+        this.dropout = nn.Dropout(dropout, inplace: true); // Linear's backward does not read its output
         RegisterComponents();
     }
 

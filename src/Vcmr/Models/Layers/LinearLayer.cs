@@ -14,7 +14,8 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     public LinearLayer(int inDim, int outDim, double dropout) : base(nameof(LinearLayer))
     {
         LayerNorm = nn.LayerNorm(inDim);
-        net = nn.Sequential(("0", nn.Dropout(dropout)), ("1", nn.Linear(inDim, outDim)));
+        // In place: LayerNorm's backward needs its input, not its output, so the (N, L, 3072) copy is saved.
+        net = nn.Sequential(("0", nn.Dropout(dropout, inplace: true)), ("1", nn.Linear(inDim, outDim)));
         RegisterComponents();
     }
 

@@ -15,7 +15,7 @@ public sealed class TrainablePositionalEncoding : nn.Module<Tensor, Tensor>
     {
         position_embeddings = nn.Embedding(maxPositions, hidden);
         LayerNorm = nn.LayerNorm(hidden);
-        this.dropout = nn.Dropout(dropout);
+        this.dropout = nn.Dropout(dropout, inplace: true); // LayerNorm's backward does not read its output
         RegisterComponents();
     }
 
