@@ -63,8 +63,9 @@ public static class CorpusInference
             using var scope = NewDisposeScope();
             var info = qb.DescIds.Select(id => queries.TryGetValue(id, out var q) ? q
                 : throw new KeyNotFoundException($"desc_id {id} of a query batch has no query record")).ToList();
-            var (topScores, topVideos) = profile.Time("video retrieval", () => TopVideos(model, qb, index, options));
-            var (st, ed) = profile.Time("start/end probabilities", () => Probabilities(model, qb, index, topVideos));
+            using var encoded = profile.Time("encode queries", () => model.EncodeQueries(qb));
+            var (topScores, topVideos) = profile.Time("video retrieval", () => TopVideos(model, encoded, index, options));
+            var (st, ed) = profile.Time("start/end probabilities", () => Probabilities(model, encoded, index, topVideos));
             var vcmrTop = profile.Time("span search", () => TopSpans(st, ed, topScores, options));
             var vrScores = topScores.cpu().data<float>().ToArray();
             var vrVideos = topVideos.cpu().data<long>().ToArray();
@@ -82,7 +83,7 @@ public static class CorpusInference
                 : throw new KeyNotFoundException($"ground-truth video '{info[r].GtVideo}' of desc_id {info[r].DescId} is not in the corpus")).ToArray(),
                 device: topVideos.device).unsqueeze(1);
             using var rows = tensor(gtRows.Select(r => (long)r).ToArray(), device: topVideos.device);
-            var sub = new QueryBatch(gtRows.Select(r => qb.DescIds[r]).ToList(), qb.Features.index_select(0, rows), qb.Mask.index_select(0, rows));
+            using var sub = encoded.Select(rows);
             var svmrTop = profile.Time("svmr", () =>
             {
                 var (gst, ged) = Probabilities(model, sub, index, gt);
@@ -100,7 +101,7 @@ public static class CorpusInference
     }
 
     /// <summary>(Nq, K) exp(alpha * s) of the K best videos and their positions in the index, best first.</summary>
-    public static (Tensor Scores, Tensor Videos) TopVideos<TEnc>(IVideoRetriever<TEnc> retriever, QueryBatch queries, TEnc index,
+    public static (Tensor Scores, Tensor Videos) TopVideos<TEnc>(IVideoRetriever<TEnc> retriever, EncodedQueries queries, TEnc index,
         CorpusInferenceOptions options) where TEnc : IDisposable
     {
         var scores = retriever.ScoreVideos(queries, index);
@@ -110,7 +111,7 @@ public static class CorpusInference
     }
 
     /// <summary>(Nq, K, L) start and end probabilities (softmax over clips; padding at 0).</summary>
-    public static (Tensor Start, Tensor End) Probabilities<TEnc>(IMomentLocalizer<TEnc> localizer, QueryBatch queries, TEnc index,
+    public static (Tensor Start, Tensor End) Probabilities<TEnc>(IMomentLocalizer<TEnc> localizer, EncodedQueries queries, TEnc index,
         Tensor candidates) where TEnc : IDisposable
     {
         var (st, ed) = localizer.SpanLogits(queries, index, candidates);

@@ -40,9 +40,10 @@ public class CorpusInferenceTests
         // brute force: every span of every video, restricted afterwards to the 3 best videos
         using var noGrad = no_grad();
         var (index, _) = CorpusInference.EncodeCorpus(model, Corpus());
-        var scores = exp(model.ScoreVideos(qb, index) * 20).data<float>().ToArray();
+        using var encoded = model.EncodeQueries(qb);
+        var scores = exp(model.ScoreVideos(encoded, index) * 20).data<float>().ToArray();
         var all = arange(7).unsqueeze(0).expand(3, 7).contiguous();
-        var (st, ed) = CorpusInference.Probabilities(model, qb, index, all);
+        var (st, ed) = CorpusInference.Probabilities(model, encoded, index, all);
         var mask = index.Mask;
         for (int q = 0; q < 3; q++)
         {

@@ -85,8 +85,9 @@ public class XmlModelTests
         var batch = Batch(3, 5, 10);
         var o = model.Forward(batch);
         var enc = model.EncodeContext(batch.Context);
-        Assert.True(model.ScoreVideos(batch.Query, enc).allclose(o.VideoScores, 1e-5, 1e-6));
-        var (st, _) = model.SpanLogits(batch.Query, enc, tensor(new long[] { 0, 1, 1, 0, 2, 1 }).view(3, 2));
+        using var queries = model.EncodeQueries(batch.Query);
+        Assert.True(model.ScoreVideos(queries, enc).allclose(o.VideoScores, 1e-5, 1e-6));
+        var (st, _) = model.SpanLogits(queries, enc, tensor(new long[] { 0, 1, 1, 0, 2, 1 }).view(3, 2));
         Assert.True(st[.., 0].allclose(o.StartLogits, 1e-4, 1e-4));
         Assert.Equal(new long[] { 3, 2, 10 }, st.shape);
     }
