@@ -38,6 +38,24 @@ public sealed class TvrData : IDisposable
         return new TvrData(features, index, queries, device ?? CPU);
     }
 
+    /// <summary>Throws a <see cref="DataFormatException"/> naming the store file, its width and the config key when a
+    /// store's features are not as wide as <paramref name="model"/> expects (checked on the first key of each store).</summary>
+    public void RequireWidths(Models.IFeatureWidths model)
+    {
+        var (video, text, videoKey, textKey) = model.FeatureWidths;
+        if (video is int v) Require(Features.Video, v, videoKey);
+        Require(Features.Subtitle, text, textKey);
+        Require(Features.Query, text, textKey);
+    }
+
+    private static void Require(FeatureStore? store, int width, string configKey)
+    {
+        if (store?.Keys.FirstOrDefault(k => !k.EndsWith("-mask", StringComparison.Ordinal)) is not string key) return;
+        int cols = store.Shape(key).Cols;
+        if (cols != width)
+            throw new DataFormatException($"{store.Path}: features are {cols} wide (key '{key}') but {configKey} = {width}");
+    }
+
     /// <summary>The queries of a split (with ground truth for train and val).</summary>
     public IReadOnlyList<TvrQuery> Queries(string split) => _queries.TryGetValue(split, out var q) ? q
         : throw new KeyNotFoundException($"split '{split}' has no annotations (known: {string.Join(", ", _queries.Keys)})");

@@ -22,6 +22,7 @@ public static class VcmrEvaluation
         IReadOnlyList<TvrQuery>? queries = null, int corpusBatchSize = 64)
         where TModel : IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
     {
+        if (model is IFeatureWidths widths) data.RequireWidths(widths);
         queries ??= data.Queries(split);
         var raw = CorpusInference.Run<TModel, TEnc>(model, data.Corpus(split, corpusBatchSize),
             data.QueryBatches(queries, options.QueryBatchSize), TvrData.InferenceQueries(queries), data.Index.Video2Idx(split), options);

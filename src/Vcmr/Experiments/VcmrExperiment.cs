@@ -41,6 +41,7 @@ public static class VcmrExperiment
         where TModel : torch.nn.Module, ITrainable, IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
     {
         options.Validate();
+        if (model is IFeatureWidths widths) data.RequireWidths(widths);
         var train = data.Queries(options.TrainSplit);
         if (train.Count < 2) throw new ArgumentException($"split '{options.TrainSplit}' has {train.Count} queries: too few to train");
         int steps = (train.Count + options.BatchSize - 1) / options.BatchSize;

@@ -32,3 +32,12 @@ public interface IQueryEncoder
 {
     EncodedQueries EncodeQueries(QueryBatch queries);
 }
+
+/// <summary>A model that reads stored features of fixed widths (before TEF columns are appended), so a corpus can be
+/// checked against it before training or inference starts.</summary>
+public interface IFeatureWidths
+{
+    /// <summary>(video clip width, or null without a video stream; query and subtitle token width) and the config
+    /// keys that set them, for messages.</summary>
+    (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths { get; }
+}

@@ -79,4 +79,15 @@ public sealed class VcmrExperimentTests : IDisposable
         Assert.Single(resumed.Epochs);
         Assert.Equal(straight.Epochs[1].Val.ToJson(), resumed.Epochs[0].Val.ToJson());
     }
+
+    [Fact]
+    public void AModelWhoseFeatureWidthDiffersFromTheCorpusFailsBeforeTrainingNamingTheFileAndKey()
+    {
+        using var data = TvrData.Open(TvrSynth.Generate(Path.Combine(_dir, "corpus"), Corpus));
+        using var model = new XmlModel(Small with { VisualDim = 32 });
+        var e = Assert.Throws<DataFormatException>(() => VcmrExperiment.Train<XmlModel, XmlEncodedContext>(model, data, new ExperimentOptions()));
+        Assert.Contains("video_feature.h5", e.Message);
+        Assert.Contains("24 wide", e.Message);
+        Assert.Contains("XmlConfig.VisualDim = 32", e.Message);
+    }
 }

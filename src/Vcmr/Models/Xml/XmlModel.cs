@@ -20,7 +20,7 @@ public sealed record XmlOutputs(Tensor StartLogits, Tensor EndLogits, Tensor Vid
 /// match the reference state dict so checkpoints map by name. One network is both the video retriever
 /// (shallow-layer cosine, max over clips) and the moment localizer (ConvSE over deep-layer similarities).
 /// </summary>
-public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IMomentLocalizer<XmlEncodedContext>, ITrainable
+public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IMomentLocalizer<XmlEncodedContext>, ITrainable, IFeatureWidths
 {
     public XmlConfig Config { get; }
 
@@ -70,6 +70,9 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         RegisterComponents();
         InitWeights();
     }
+
+    public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
+        (Config.HasVideo ? Config.VisualDim : null, Config.TextDim, $"XmlConfig.{nameof(XmlConfig.VisualDim)}", $"XmlConfig.{nameof(XmlConfig.TextDim)}");
 
     private BertAttention Encoder() => new(Config.HiddenSize, Config.Heads, Config.Dropout);
 
