@@ -5,6 +5,26 @@ namespace Vcmr.Data;
 /// <summary>Field access for the strict jsonl readers: errors name the place ("file:line ...") and the key.</summary>
 internal static class JsonFields
 {
+    /// <summary>Parses one jsonl line that must be a JSON object and reads it with <paramref name="read"/> while the
+    /// document is alive; errors are prefixed with <paramref name="where"/>.</summary>
+    public static T ReadObject<T>(string line, string where, Func<JsonElement, T> read)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException($"{where}: not valid JSON ({e.Message})", e);
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{where}: expected a JSON object");
+            return read(doc.RootElement);
+        }
+    }
+
     public static JsonElement Get(JsonElement o, string key, string where) =>
         o.TryGetProperty(key, out var e) ? e : throw new DataFormatException($"{where}: missing key '{key}'");
 

@@ -35,19 +35,8 @@ public static class TvrAnnotations
     /// <summary>Parses one line; <paramref name="where"/> ("file:line") prefixes every error.</summary>
     public static TvrQuery Parse(string line, string where)
     {
-        JsonDocument doc;
-        try
+        return ReadObject(line, where, o =>
         {
-            doc = JsonDocument.Parse(line);
-        }
-        catch (JsonException e)
-        {
-            throw new DataFormatException($"{where}: not valid JSON ({e.Message})", e);
-        }
-        using (doc)
-        {
-            var o = doc.RootElement;
-            if (o.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{where}: expected a JSON object");
             var idElement = Get(o, "desc_id", where);
             if (!idElement.TryGetInt32(out int descId)) throw Invalid("desc_id", idElement, where);
             var descElement = Get(o, "desc", where);
@@ -72,7 +61,7 @@ public static class TvrAnnotations
             if (st < 0 || ed > duration)
                 throw new DataFormatException($"{where}: desc_id {descId}: ts [{st}, {ed}] is outside the video [0, {duration}]");
             return new TvrQuery(descId, desc, vidName, duration, st, ed, type);
-        }
+        });
     }
 
     /// <summary>Writes queries in the release layout (field order as the release), atomically.</summary>

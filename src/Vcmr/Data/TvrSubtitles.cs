@@ -40,19 +40,8 @@ public static class TvrSubtitles
 
     private static (string VidName, List<SubtitleLine> Lines) Parse(string line, string where)
     {
-        JsonDocument doc;
-        try
+        return ReadObject(line, where, o =>
         {
-            doc = JsonDocument.Parse(line);
-        }
-        catch (JsonException e)
-        {
-            throw new DataFormatException($"{where}: not valid JSON ({e.Message})", e);
-        }
-        using (doc)
-        {
-            var o = doc.RootElement;
-            if (o.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{where}: expected a JSON object");
             var vid = Get(o, "vid_name", where);
             string vidName = vid.ValueKind == JsonValueKind.String ? vid.GetString()! : throw Invalid("vid_name", vid, where);
             var sub = Get(o, "sub", where);
@@ -74,7 +63,7 @@ public static class TvrSubtitles
                 lines.Add(new SubtitleLine(text.GetString()!, st, ed));
             }
             return (vidName, lines);
-        }
+        });
     }
 
     /// <summary>The reference's subtitle clip mask: 1 where some sentence covers the clip, over <paramref name="clips"/> clips.</summary>
