@@ -202,10 +202,11 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         var chunks = new List<Tensor>();
         for (long v = 0; v < feat1.shape[0]; v += VideoChunk)
         {
+            using var scope = NewDisposeScope(); // the (Nq, chunk * L) block is freed before the next one
             long n = Math.Min(VideoChunk, feat1.shape[0] - v);
             var padding = (1 - mask.narrow(0, v, n).reshape(1, -1)) * Masking.LogitFill;
             var cos = addmm(padding, qn, feat1.narrow(0, v, n).reshape(-1, feat1.shape[^1]).t(), beta: 1, alpha: 1);
-            chunks.Add(cos.view(q.shape[0], n, feat1.shape[1]).amax(2));
+            chunks.Add(cos.view(q.shape[0], n, feat1.shape[1]).amax(2).MoveToOuterDisposeScope());
         }
         return cat(chunks, 1);
     }
@@ -234,6 +235,7 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         long groups = unique.shape[0];
         for (long g0 = 0; g0 < groups; g0 += GroupChunk)
         {
+            using var chunkScope = NewDisposeScope(); // only sim outlives a chunk
             var chunk = bySize.narrow(0, g0, Math.Min(GroupChunk, groups - g0));
             var count = counts.index_select(0, chunk);
             long width = count.max().item<long>();
