@@ -23,7 +23,7 @@ public class OverheadTests(ITestOutputHelper log)
         // warm every path so first-compilation costs are excluded
         var bare = await CSharpScript.RunAsync("int x = 0;", ScriptOptions.Default);
         var roslyn = await (await CSharpScript.RunAsync(KernelOptions.Prelude, options)).ContinueWithAsync("int x = 0;", options);
-        using var session = new ScriptSession(folder, new PackageCache(TestNotebooks.TempFolder()));
+        var session = new ScriptSession(folder, new PackageCache(TestNotebooks.TempFolder()));
         await session.RunAsync("int x = 0;", "cell 0", new CellOutputs());
 
         double bareMs = 0, roslynMs = 0, runnerMs = 0;

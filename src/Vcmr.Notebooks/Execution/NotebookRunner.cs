@@ -25,7 +25,7 @@ public sealed class NotebookRunner(TextWriter progress, PackageCache packages, T
         var clock = Stopwatch.StartNew();
         var code = notebook.Cells.Where(c => c.Type == "code").ToList();
         var results = new List<(Cell, CellResult?)>();
-        using var session = new ScriptSession(Path.GetDirectoryName(Path.GetFullPath(path))!, packages);
+        var session = new ScriptSession(Path.GetDirectoryName(Path.GetFullPath(path))!, packages);
         bool stopped = false;
         foreach (var cell in code)
         {

@@ -15,11 +15,10 @@ namespace Vcmr.Notebooks.Execution;
 /// One notebook's C# kernel: Roslyn script submissions chained with ContinueWithAsync, relative #r and #load from
 /// the notebook's folder, the kernel's default imports and globals, console capture and formatted results.
 /// </summary>
-public sealed partial class ScriptSession : IDisposable
+public sealed partial class ScriptSession
 {
     private readonly string folder;
     private readonly PackageCache packageCache;
-    private readonly List<string> probeFolders = [];
     private readonly HashSet<string> packageAssemblies = new(StringComparer.Ordinal);
     private PackageRequests requests;
     private ScriptOptions options;
@@ -34,7 +33,6 @@ public sealed partial class ScriptSession : IDisposable
         requests = PackageRequests.None(folder);
         // A fresh kernel has the default formatters: registrations made by the previous notebook must not leak in.
         Formatter.ResetToDefault();
-        AssemblyLoadContext.Default.Resolving += ResolveFromReferencedFolders;
     }
 
     /// <summary>Runs one cell's C# code. Failures become error outputs; the result says whether the cell succeeded.</summary>
@@ -103,9 +101,6 @@ public sealed partial class ScriptSession : IDisposable
         };
     }
 
-    /// <inheritdoc />
-    public void Dispose() => AssemblyLoadContext.Default.Resolving -= ResolveFromReferencedFolders;
-
     private void AddPackages(CellDirectives directives)
     {
         var next = requests.With(directives);
@@ -113,8 +108,7 @@ public sealed partial class ScriptSession : IDisposable
         {
             var fresh = packageCache.Resolve(next.Packages, next.Sources).Where(packageAssemblies.Add).ToList();
             options = options.AddReferences(fresh);
-            foreach (var dir in fresh.Select(a => Path.GetDirectoryName(a)!).Distinct())
-                if (!probeFolders.Contains(dir)) probeFolders.Add(dir);
+            foreach (var dir in fresh.Select(a => Path.GetDirectoryName(a)!).Distinct()) ProbeFolders.Add(dir);
         }
         requests = next;
     }
@@ -123,20 +117,40 @@ public sealed partial class ScriptSession : IDisposable
     private void NoteReferencedFolders(string code)
     {
         foreach (Match m in FileReference().Matches(code))
-        {
-            string dir = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(folder, m.Groups["path"].Value)))!;
-            if (!probeFolders.Contains(dir)) probeFolders.Add(dir);
-        }
+            ProbeFolders.Add(Path.GetDirectoryName(Path.GetFullPath(Path.Combine(folder, m.Groups["path"].Value)))!);
     }
 
-    private Assembly? ResolveFromReferencedFolders(AssemblyLoadContext context, AssemblyName name)
+    /// <summary>
+    /// Folders of #r'd assemblies, probed for their dependencies for the rest of the process: an assembly loaded into the
+    /// default context stays loaded and resolves its dependencies lazily (TorchSharp at first use), possibly after its
+    /// notebook finished, as in the kernel's own long-lived process. A per-session resolver removed at the end of a
+    /// notebook left a later script unable to find TorchSharp beside an already loaded Vcmr.dll.
+    /// </summary>
+    private static readonly ProbedFolders ProbeFolders = new();
+
+    private sealed class ProbedFolders
     {
-        foreach (var dir in probeFolders)
+        private readonly List<string> _folders = [];
+
+        public ProbedFolders() => AssemblyLoadContext.Default.Resolving += Resolve;
+
+        public void Add(string folder)
         {
-            string candidate = Path.Combine(dir, name.Name + ".dll");
-            if (File.Exists(candidate)) return context.LoadFromAssemblyPath(candidate);
+            lock (_folders)
+                if (!_folders.Contains(folder)) _folders.Add(folder);
         }
-        return null;
+
+        private Assembly? Resolve(AssemblyLoadContext context, AssemblyName name)
+        {
+            string[] folders;
+            lock (_folders) folders = [.. _folders];
+            foreach (var dir in folders)
+            {
+                string candidate = Path.Combine(dir, name.Name + ".dll");
+                if (File.Exists(candidate)) return context.LoadFromAssemblyPath(candidate);
+            }
+            return null;
+        }
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r');
