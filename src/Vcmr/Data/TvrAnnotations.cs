@@ -15,12 +15,8 @@ public static class TvrAnnotations
     {
         var queries = new List<TvrQuery>();
         var lineOf = new Dictionary<int, int>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (var (line, lineNumber, where) in Lines(path))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            string where = $"{path}:{lineNumber}";
             TvrQuery q = Parse(line, where);
             if (lineOf.TryGetValue(q.DescId, out int first))
                 throw new DataFormatException($"{where}: desc_id {q.DescId} is a duplicate of line {first}");

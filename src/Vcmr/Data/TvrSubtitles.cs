@@ -23,12 +23,8 @@ public static class TvrSubtitles
         if (!File.Exists(path)) throw new DataFormatException($"{path}: subtitle file not found");
         var videos = new Dictionary<string, IReadOnlyList<SubtitleLine>>();
         var lineOf = new Dictionary<string, int>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (var (line, lineNumber, where) in Lines(path))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            string where = $"{path}:{lineNumber}";
             var (vid, lines) = Parse(line, where);
             if (lineOf.TryGetValue(vid, out int first))
                 throw new DataFormatException($"{where}: vid_name '{vid}' is a duplicate of line {first}");

@@ -8,7 +8,8 @@ namespace Vcmr.Tests.Models;
 
 public class XmlModelTests
 {
-    private static readonly XmlConfig Tiny = XmlConfig.Paper with
+    /// <summary>A small XML for fast tests (other test classes reuse it).</summary>
+    internal static readonly XmlConfig Tiny = XmlConfig.Paper with
     {
         VisualDim = 12, TextDim = 8, HiddenSize = 16, Heads = 2, MaxContextLength = 10, MaxQueryLength = 6,
     };

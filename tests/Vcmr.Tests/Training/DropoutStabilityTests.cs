@@ -15,7 +15,7 @@ public class DropoutStabilityTests
     public void TrainingWithThePapersDropoutKeepsEveryGradientFinite()
     {
         Seeding.Seed(5);
-        var cfg = XmlConfig.Paper with { VisualDim = 12, TextDim = 8, HiddenSize = 16, Heads = 2, MaxContextLength = 10, MaxQueryLength = 6 };
+        var cfg = XmlModelTests.Tiny;
         using var model = new XmlModel(cfg);
         var opt = new BertAdam(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), tTotal: 100);
         using var batch = XmlModelTests.Batch(4, 5, 10);

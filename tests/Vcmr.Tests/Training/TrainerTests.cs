@@ -10,10 +10,7 @@ namespace Vcmr.Tests.Training;
 [Collection(SerialTorchCollection.Name)]
 public class TrainerTests : IDisposable
 {
-    private static readonly XmlConfig Tiny = XmlConfig.Paper with
-    {
-        VisualDim = 12, TextDim = 8, HiddenSize = 16, Heads = 2, MaxContextLength = 10, MaxQueryLength = 6, HardNegativeStartEpoch = 1,
-    };
+    private static readonly XmlConfig Tiny = XmlModelTests.Tiny with { HardNegativeStartEpoch = 1 };
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "vcmr-trainer-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
