@@ -1,8 +1,8 @@
 namespace Vcmr.Data;
 
-/// <summary>An event: clips [Start, End] showing two visual concepts and talking about one dialogue concept; its
+/// <summary>An event: clips [Start, End] showing two visual concepts, where one speaker talks about one topic; its
 /// moment [MomentStart, MomentEnd] (s) lies on exactly those clips.</summary>
-internal sealed record SynthEvent(int Start, int End, int[] Visual, int Dialogue, double MomentStart, double MomentEnd);
+internal sealed record SynthEvent(int Start, int End, int[] Visual, int Speaker, int Topic, double MomentStart, double MomentEnd);
 
 /// <summary>A query: its annotation and the concept tag of each token (see <see cref="SynthText"/>).</summary>
 internal sealed record SynthQuery(TvrQuery Annotation, int[] Tokens);
@@ -60,7 +60,7 @@ internal static class SynthPlan
             double edMax = startSeconds + available;
             ed = Math.Clamp(ed, Math.Min(Math.Max(st, (start + n - 1) * ClipLabels.ClipLength + 0.01), edMax), edMax);
             int a = rng.Next(SynthText.Visual.Length), b = (a + 1 + rng.Next(SynthText.Visual.Length - 1)) % SynthText.Visual.Length;
-            events.Add(new SynthEvent(start, start + n - 1, [a, b], rng.Next(SynthText.Dialogue.Length), st, ed));
+            events.Add(new SynthEvent(start, start + n - 1, [a, b], rng.Next(SynthText.Speakers.Length), rng.Next(SynthText.Topics.Length), st, ed));
             start += n;
         }
         return events;
@@ -76,14 +76,14 @@ internal static class SynthPlan
             : events.Where(e => speech.AsSpan(e.Start, e.End - e.Start + 1).Contains(1f)).ToList();
         if (candidates.Count == 0) (type, candidates) = (QueryType.V, events);
         var e = candidates[rng.Next(candidates.Count)];
-        var (text, tokens) = SynthText.Query(rng, type, e.Visual, e.Dialogue);
+        var (text, tokens) = SynthText.Query(rng, type, e.Visual, e.Speaker, e.Topic);
         var annotation = withGroundTruth
             ? new TvrQuery(descId, text, vid, duration, e.MomentStart, e.MomentEnd, type)
             : new TvrQuery(descId, text);
         return new SynthQuery(annotation, tokens);
     }
 
-    // Runs of speech clips inside an event become sentences of at most two clips about the event's dialogue concept;
+    // Runs of speech clips inside an event become sentences of at most two clips, the event's speaker on its topic;
     // their times are chosen so the reference's range(floor(start/1.5), ceil(end/1.5)) gives back exactly those clips.
     private static List<SubtitleLine> Subtitles(Random rng, List<SynthEvent> events, float[] speech, double duration)
     {
@@ -97,7 +97,7 @@ internal static class SynthPlan
                 double lastStart = last * ClipLabels.ClipLength, lastEnd = Math.Min(lastStart + ClipLabels.ClipLength, duration);
                 double start = Math.Round(first + 0.25 * (firstEnd - first) * rng.NextDouble(), 3);
                 double end = Math.Round(lastStart + (lastEnd - lastStart) * (0.6 + 0.4 * rng.NextDouble()), 3);
-                lines.Add(new SubtitleLine(SynthText.SubtitleLine(rng, e.Dialogue), start, Math.Max(end, lastStart + 0.001)));
+                lines.Add(new SubtitleLine(SynthText.SubtitleLine(rng, e.Speaker, e.Topic), start, Math.Max(end, lastStart + 0.001)));
                 c = last + 1;
             }
         return lines;

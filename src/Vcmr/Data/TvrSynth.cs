@@ -32,17 +32,17 @@ public sealed record SynthCorpus(string Dir) : ITvrCorpus
 
 /// <summary>
 /// Synthetic TVR corpus with planted structure: a video is a sequence of events; each event shows two visual
-/// concepts (in the video features) and talks about one dialogue concept (in the subtitle text and the subtitle
-/// features of clips with speech). A query names its moment's visual concepts (type v), its dialogue concept (t) or
-/// both (vt), so models can learn it and modality ablations show. Concept pools are small, so distractor events
-/// reuse concepts. Features are concept directions plus Gaussian noise; query tokens carry the text direction of the
+/// concepts (in the video features) and has one speaker talking about one topic (in the subtitle text and the
+/// subtitle features of clips with speech). A query names its moment's visual concepts (type v), its speaker and
+/// topic (t) or all of them (vt), so models can learn it and modality ablations show. Concept pools are small, so
+/// distractor events reuse concepts. Features are concept directions plus Gaussian noise; query tokens carry the text direction of the
 /// concept they name. Durations, moment lengths, types and query lengths follow TVR val.
 /// Memory stays bounded at any size: the plan (no features) is made first, then features stream video by video.
 /// </summary>
 public static class TvrSynth
 {
     // Bump when the generated content changes for the same options, so cached corpora are regenerated.
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     /// <summary>Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options.</summary>
     public static SynthCorpus Generate(string dir, SynthOptions options)
@@ -69,8 +69,8 @@ public static class TvrSynth
         int vDim = options.VideoDim, tDim = options.TextDim;
         var concepts = Seeding.Rng(options.Seed, "tvr-synth-concepts");
         float[][] visualVideo = SynthSampling.Directions(concepts, SynthText.Visual.Length, vDim);
-        // Text directions: visual concepts, then dialogue concepts, then the filler word direction.
-        float[][] text = SynthSampling.Directions(concepts, SynthText.Visual.Length + SynthText.Dialogue.Length + 1, tDim);
+        // Text directions: one per concept id (visual, speakers, topics), then the filler word direction.
+        float[][] text = SynthSampling.Directions(concepts, SynthText.ConceptCount + 1, tDim);
         float[] filler = text[^1];
         var rng = Seeding.Rng(options.Seed, "tvr-synth-features");
         // Per-entry noise sd = noise/sqrt(width), so a row's noise norm is ~noise whatever the width is.
@@ -94,7 +94,8 @@ public static class TvrSynth
                     SynthSampling.AddGaussian(rng, row, vNoise);
                     if (v.SpeechMask[c] == 0) continue; // clips without speech stay zero, as in the release
                     var subRow = sf.AsSpan(c * tDim, tDim);
-                    Add(subRow, text[SynthText.Visual.Length + e.Dialogue]);
+                    Add(subRow, text[SynthText.SpeakerId(e.Speaker)]);
+                    Add(subRow, text[SynthText.TopicId(e.Topic)]);
                     SynthSampling.AddGaussian(rng, subRow, tNoise);
                 }
             video.Write(v.VidName, new FeatureMatrix(vf, v.Clips, vDim));

@@ -39,7 +39,8 @@ public class SynthPlanTests
                 var (first, end) = line.Clips;
                 var e = v.Events.Single(e => e.Start <= first && first <= e.End);
                 Assert.InRange(end - 1, first, e.End); // a sentence never crosses an event boundary
-                Assert.Contains(SynthText.Dialogue[e.Dialogue], line.Text);
+                Assert.StartsWith(SynthText.Speakers[e.Speaker] + " : ", line.Text);
+                Assert.Contains(SynthText.Topics[e.Topic], line.Text);
             }
         }
     }
@@ -55,10 +56,11 @@ public class SynthPlanTests
                 Assert.Equal(a.Desc.TrimEnd('.').Split(' ').Length, q.Tokens.Length);
                 var named = q.Tokens.Where(t => t != SynthText.Filler).ToHashSet();
                 var visual = e.Visual.ToHashSet();
-                var dialogue = SynthText.Visual.Length + e.Dialogue;
+                int[] dialogue = [SynthText.SpeakerId(e.Speaker), SynthText.TopicId(e.Topic)];
                 Assert.Equal(a.Type != QueryType.T, named.Overlaps(visual));
-                Assert.Equal(a.Type != QueryType.V, named.Contains(dialogue));
-                Assert.Subset(visual.Append(dialogue).ToHashSet(), named);
+                Assert.Equal(a.Type != QueryType.V, named.IsSupersetOf(dialogue));
+                Assert.Equal(a.Type != QueryType.V, named.Overlaps(dialogue));
+                Assert.Subset(visual.Concat(dialogue).ToHashSet(), named);
                 if (a.Type != QueryType.V) Assert.Contains(1f, v.SpeechMask.AsSpan(e.Start, e.End - e.Start + 1).ToArray());
             }
         Assert.All(Plan.Where(v => v.Split == "test_public").SelectMany(v => v.Queries), q => Assert.False(q.Annotation.HasGroundTruth));

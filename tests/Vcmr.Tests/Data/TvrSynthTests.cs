@@ -50,11 +50,15 @@ public class TvrSynthTests(Xunit.Abstractions.ITestOutputHelper output)
             var s = subs.Read(query.VidName!).L2NormalizeRows();
             var mask = subs.ReadMask(query.VidName!)!;
             var (st, ed) = ClipLabels.FromSeconds(query.Start!.Value, query.End!.Value, s.Rows);
-            int last = q.Rows - 1; // the last token is a word of the dialogue concept
+            // A speech clip carries the speaker's and the topic's directions: so does the sum of the speaker token and
+            // the last token (a word of the topic).
+            int last = q.Rows - 1, speaker = Array.FindIndex(query.Desc.Split(' '), w => SynthText.Speakers.Contains(w));
+            var said = Enumerable.Range(0, 8).Select(i => q.Data[last * 8 + i] + q.Data[speaker * 8 + i]).ToArray();
+            float norm = MathF.Sqrt(said.Sum(x => x * x));
             foreach (int clip in Enumerable.Range(st, ed - st + 1).Where(c => mask[c] == 1))
             {
                 float cos = 0;
-                for (int i = 0; i < 8; i++) cos += q.Data[last * 8 + i] * s.Data[clip * 8 + i];
+                for (int i = 0; i < 8; i++) cos += said[i] / norm * s.Data[clip * 8 + i];
                 Assert.True(cos > 0.8f, $"desc_id {query.DescId} clip {clip}: cosine {cos}");
                 checkedQueries++;
             }
@@ -79,10 +83,12 @@ public class TvrSynthTests(Xunit.Abstractions.ITestOutputHelper output)
         int dialogueQueries = 0;
         foreach (var q in TvrAnnotations.Read(corpus.Annotations("train")).Where(q => q.Type != QueryType.V))
         {
-            // A t/vt query ends with its dialogue concept, which some subtitle line inside the moment says.
-            string concept = q.Desc[(q.Desc.LastIndexOf(" about ", StringComparison.Ordinal) + 7)..].TrimEnd('.');
+            // A t/vt query names a speaker and ends with a topic; that speaker says it in a subtitle line inside the moment.
+            string topic = q.Desc[(q.Desc.LastIndexOf(" about ", StringComparison.Ordinal) + 7)..].TrimEnd('.');
+            string speaker = q.Desc.Split(' ').Single(w => SynthText.Speakers.Contains(w));
             var (st, ed) = ClipLabels.FromSeconds(q.Start!.Value, q.End!.Value, int.MaxValue);
-            Assert.Contains(subtitles[q.VidName!], l => l.Text.Contains(concept) && l.Clips.First <= ed && l.Clips.EndExclusive > st);
+            Assert.Contains(subtitles[q.VidName!], l => l.Text.StartsWith(speaker + " : ", StringComparison.Ordinal) && l.Text.Contains(topic)
+                && l.Clips.First <= ed && l.Clips.EndExclusive > st);
             dialogueQueries++;
         }
         Assert.True(dialogueQueries > 0);

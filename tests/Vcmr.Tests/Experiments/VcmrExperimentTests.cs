@@ -11,8 +11,8 @@ namespace Vcmr.Tests.Experiments;
 [Collection(SerialTorchCollection.Name)]
 public sealed class VcmrExperimentTests : IDisposable
 {
-    private static readonly SynthOptions Corpus = new(TrainVideos: 16, ValVideos: 4, TestVideos: 1, VideoDim: 24, TextDim: 16, Seed: 4);
-    private static readonly XmlConfig Small = XmlConfig.Paper with { VisualDim = 24, TextDim = 16, HiddenSize = 32, LossWeightStartEnd = 1 };
+    private static readonly SynthOptions Corpus = new(TrainVideos: 16, ValVideos: 4, TestVideos: 1, VideoDim: 24, TextDim: 32, Seed: 4);
+    private static readonly XmlConfig Small = XmlConfig.Paper with { VisualDim = 24, TextDim = 32, HiddenSize = 32, LossWeightStartEnd = 1 };
     private readonly string _dir = Directory.CreateTempSubdirectory("vcmr-exp").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);

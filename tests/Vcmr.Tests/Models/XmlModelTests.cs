@@ -108,6 +108,76 @@ public class XmlModelTests
         Assert.Equal(modular, model.state_dict().ContainsKey("modular_vector_mapping.weight"));
     }
 
+    [Theory]
+    [InlineData(ContextMode.VideoSub, true, false)]
+    [InlineData(ContextMode.VideoSub, false, false)]
+    [InlineData(ContextMode.VideoSub, true, true)]
+    [InlineData(ContextMode.Video, true, false)]
+    [InlineData(ContextMode.Sub, false, false)]
+    public void ModulesFollowTheReferenceForEachSwitch(ContextMode mode, bool cross, bool stacked)
+    {
+        var config = Tiny with { ContextMode = mode, CrossAttention = cross, StackedConvKernelSizes = stacked ? [3, 5] : null };
+        using var model = new XmlModel(config);
+        var shapes = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        bool both = mode == ContextMode.VideoSub, usesCross = cross && both;
+        string[] streams = mode switch { ContextMode.Video => ["video"], ContextMode.Sub => ["sub"], _ => ["video", "sub"] };
+        foreach (string s in streams)
+        {
+            Assert.Equal(usesCross, shapes.ContainsKey($"{s}_cross_att.query.weight"));
+            Assert.Equal(!usesCross, shapes.ContainsKey($"{s}_encoder3.self.query.weight")); // 3 self-attention layers without it
+            Assert.Equal(!both, shapes.ContainsKey($"{s}_st_predictor.weight"));              // one stream: its own ConvSE
+        }
+        Assert.Equal(both && !stacked, shapes.ContainsKey("merged_st_predictor.weight"));
+        if (stacked)
+        {
+            Assert.Equal(new long[] { 1, 1, 5 }, shapes["merged_ed_predictors.1.weight"]);
+            Assert.Equal(new long[] { 1, 2 }, shapes["combine_st_conv.weight"]);
+        }
+        Assert.Equal(new long[] { streams.Length, Tiny.HiddenSize }, shapes["modular_vector_mapping.weight"]);
+        using var scope = NewDisposeScope();
+        var o = model.Forward(Batch(3, 5, 10));
+        Assert.Equal(new long[] { 3, 10 }, o.StartLogits.shape);
+        Assert.True(o.StartLogits.isfinite().all().item<bool>());
+    }
+
+    [Fact]
+    public void WithoutCrossAttentionThePaperShapeHasThirdEncodersInsteadOfCrossAttention()
+    {
+        // Each stream loses a cross-attention (3 x 256 x 257 + LayerNorm 512 = 197,888) and gains a BertAttention
+        // (4 x 256 x 257 + LayerNorm 512 = 263,680): 3,070,218 - 2 x 197,888 + 2 x 263,680.
+        using var model = new XmlModel(XmlConfig.Paper with { CrossAttention = false });
+        Assert.Equal(3_201_802, model.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void StackedSpanPredictorIsTheLinearMixOfItsFilters()
+    {
+        Seeding.Seed(4);
+        using var single = new XmlModel(Tiny);
+        using var stacked = new XmlModel(Tiny with { StackedConvKernelSizes = [5, 3] });
+        using var other = new XmlModel(Tiny with { ConvKernelSize = 3 });
+        foreach (var m in new[] { single, stacked, other }) m.eval();
+        var weights = single.state_dict();
+        var mixed = weights.Where(kv => !kv.Key.StartsWith("merged_", StringComparison.Ordinal)).ToDictionary();
+        var third = other.state_dict();
+        foreach (string e in new[] { "st", "ed" })
+        {
+            mixed[$"merged_{e}_predictors.0.weight"] = weights[$"merged_{e}_predictor.weight"];
+            mixed[$"merged_{e}_predictors.1.weight"] = third[$"merged_{e}_predictor.weight"];
+            mixed[$"combine_{e}_conv.weight"] = tensor(new[] { 0.5f, -2f }).view(1, 2);
+        }
+        stacked.load_state_dict(mixed);
+        other.load_state_dict(weights.Where(kv => !kv.Key.StartsWith("merged_", StringComparison.Ordinal))
+            .Concat(third.Where(kv => kv.Key.StartsWith("merged_", StringComparison.Ordinal))).ToDictionary());
+        using var scope = NewDisposeScope();
+        var batch = Batch(3, 5, 10);
+        var (a, b, ab) = (single.Forward(batch), other.Forward(batch), stacked.Forward(batch));
+        var valid = batch.Context.Mask.to_type(ScalarType.Bool);
+        Assert.True(allclose((0.5f * a.StartLogits - 2f * b.StartLogits)[valid], ab.StartLogits[valid], rtol: 1e-5, atol: 1e-5));
+        Assert.True(allclose((0.5f * a.EndLogits - 2f * b.EndLogits)[valid], ab.EndLogits[valid], rtol: 1e-5, atol: 1e-5));
+        Assert.True(allclose(a.VideoScores, ab.VideoScores));
+    }
+
     [Fact]
     public void ModularWordWeightsAreADistributionOverRealTokensPerStream()
     {
@@ -129,6 +199,10 @@ public class XmlModelTests
         Assert.Contains("ConvKernelSize", e.Message);
         e = Assert.Throws<ArgumentException>(() => (Tiny with { HiddenSize = 15 }).Validate());
         Assert.Contains("HiddenSize", e.Message);
+        e = Assert.Throws<ArgumentException>(() => (Tiny with { StackedConvKernelSizes = [3, 4] }).Validate());
+        Assert.Contains("StackedConvKernelSizes", e.Message);
+        e = Assert.Throws<ArgumentException>(() => (Tiny with { StackedConvKernelSizes = [3], ContextMode = ContextMode.Video }).Validate());
+        Assert.Contains("StackedConvKernelSizes", e.Message);
     }
 
     [Theory]

@@ -37,6 +37,10 @@ public sealed record XmlConfig
     public bool CrossAttention { get; init; } = true;
     /// <summary>ConvSE kernel size (odd; padding keeps the length).</summary>
     public int ConvKernelSize { get; init; } = 5;
+    /// <summary>The alternative span predictor (--stack_conv_predictor_conv_kernel_sizes): one ConvSE filter per
+    /// (odd) size, their outputs combined by a learned linear layer without bias, for start and for end. Null: the
+    /// single filter of <see cref="ConvKernelSize"/>. The reference uses it only for the merged two-stream ConvSE.</summary>
+    public IReadOnlyList<int>? StackedConvKernelSizes { get; init; }
     public RankingLoss RankingLoss { get; init; } = RankingLoss.Hinge;
     public double Margin { get; init; } = 0.1;
     public double LossWeightNegQuery { get; init; } = 1;
@@ -48,6 +52,9 @@ public sealed record XmlConfig
 
     public bool HasVideo => ContextMode != ContextMode.Sub;
     public bool HasSub => ContextMode != ContextMode.Video;
+    public int StreamCount => (HasVideo ? 1 : 0) + (HasSub ? 1 : 0);
+    /// <summary>Cross-attention needs both streams; without it each stream has a third self-attention layer.</summary>
+    public bool UsesCrossAttention => CrossAttention && HasVideo && HasSub;
     public int VideoInputDim => VisualDim + (UseTef ? 2 : 0);
     public int SubInputDim => TextDim + (UseTef ? 2 : 0);
 
@@ -65,6 +72,14 @@ public sealed record XmlConfig
         Positive(MaxQueryLength, nameof(MaxQueryLength));
         if (!(InitializerRange > 0)) Fail(nameof(InitializerRange), $"{InitializerRange} must be > 0");
         if (ConvKernelSize < 1 || ConvKernelSize % 2 == 0) Fail(nameof(ConvKernelSize), $"{ConvKernelSize} must be odd and >= 1");
+        if (StackedConvKernelSizes is { } sizes)
+        {
+            if (sizes.Count == 0) Fail(nameof(StackedConvKernelSizes), "is empty (use null for the single ConvSE filter)");
+            if (sizes.Any(k => k < 1 || k % 2 == 0))
+                Fail(nameof(StackedConvKernelSizes), $"[{string.Join(", ", sizes)}]: every size must be odd and >= 1");
+            if (ContextMode != ContextMode.VideoSub)
+                Fail(nameof(StackedConvKernelSizes), $"needs ContextMode {ContextMode.VideoSub} (the stacked predictor merges the two streams), not {ContextMode}");
+        }
         if (!(Margin >= 0)) Fail(nameof(Margin), $"{Margin} must be >= 0");
         NonNegative(LossWeightNegQuery, nameof(LossWeightNegQuery));
         NonNegative(LossWeightNegContext, nameof(LossWeightNegContext));

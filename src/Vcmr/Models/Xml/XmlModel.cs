@@ -28,12 +28,16 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     private readonly LinearLayer query_input_proj;
     private readonly BertAttention query_encoder;
     private readonly LinearLayer? video_input_proj, sub_input_proj;
-    private readonly BertAttention? video_encoder1, video_encoder2, sub_encoder1, sub_encoder2;
+    private readonly BertAttention? video_encoder1, video_encoder2, video_encoder3, sub_encoder1, sub_encoder2, sub_encoder3;
     private readonly BertSelfAttention? video_cross_att, sub_cross_att;
     private readonly LayerNorm? video_cross_layernorm, sub_cross_layernorm;
     private readonly Linear? video_query_linear, sub_query_linear;
     private readonly Linear? modular_vector_mapping;
-    private readonly Conv1d merged_st_predictor, merged_ed_predictor;
+    // ConvSE filters: merged over both streams (one filter, or the stacked variant's filters and their combination),
+    // or the single stream's own, named as the reference names them.
+    private readonly Conv1d? merged_st_predictor, merged_ed_predictor, video_st_predictor, video_ed_predictor, sub_st_predictor, sub_ed_predictor;
+    private readonly ModuleList<Conv1d>? merged_st_predictors, merged_ed_predictors;
+    private readonly Linear? combine_st_conv, combine_ed_conv;
 
     public XmlModel(XmlConfig config) : base(nameof(XmlModel))
     {
@@ -43,30 +47,42 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         ctx_pos_embed = new TrainablePositionalEncoding(config.MaxContextLength, d, config.InputDropout);
         query_input_proj = new LinearLayer(config.TextDim, d, config.InputDropout);
         query_encoder = Encoder();
+        // Without cross-attention (off, or one stream) the deep features come from two more self-attention layers.
+        bool cross = config.UsesCrossAttention;
         if (config.HasVideo)
         {
             video_input_proj = new LinearLayer(config.VideoInputDim, d, config.InputDropout);
-            (video_encoder1, video_encoder2) = (Encoder(), Encoder());
+            (video_encoder1, video_encoder2, video_encoder3) = (Encoder(), Encoder(), cross ? null : Encoder());
             video_query_linear = nn.Linear(d, d);
         }
         if (config.HasSub)
         {
             sub_input_proj = new LinearLayer(config.SubInputDim, d, config.InputDropout);
-            (sub_encoder1, sub_encoder2) = (Encoder(), Encoder());
+            (sub_encoder1, sub_encoder2, sub_encoder3) = (Encoder(), Encoder(), cross ? null : Encoder());
             sub_query_linear = nn.Linear(d, d);
         }
-        // Cross-attention needs both streams; the reference builds it only for video_sub.
-        if (config.CrossAttention && config.HasVideo && config.HasSub)
+        if (cross)
         {
             video_cross_att = new BertSelfAttention(d, config.Heads, config.Dropout);
             sub_cross_att = new BertSelfAttention(d, config.Heads, config.Dropout);
             video_cross_layernorm = nn.LayerNorm(d);
             sub_cross_layernorm = nn.LayerNorm(d);
         }
-        if (config.Modular) modular_vector_mapping = nn.Linear(d, 2, hasBias: false);
-        long pad = config.ConvKernelSize / 2;
-        merged_st_predictor = nn.Conv1d(1, 1, config.ConvKernelSize, padding: pad, bias: false);
-        merged_ed_predictor = nn.Conv1d(1, 1, config.ConvKernelSize, padding: pad, bias: false);
+        // One word-weight column per stream: a single-stream model has one modular query.
+        if (config.Modular) modular_vector_mapping = nn.Linear(d, config.StreamCount, hasBias: false);
+        if (config.StackedConvKernelSizes is { } sizes)
+        {
+            merged_st_predictors = new ModuleList<Conv1d>(sizes.Select(SpanFilter).ToArray());
+            merged_ed_predictors = new ModuleList<Conv1d>(sizes.Select(SpanFilter).ToArray());
+            combine_st_conv = nn.Linear(sizes.Count, 1, hasBias: false);
+            combine_ed_conv = nn.Linear(sizes.Count, 1, hasBias: false);
+        }
+        else if (config.StreamCount == 2)
+            (merged_st_predictor, merged_ed_predictor) = (SpanFilter(config.ConvKernelSize), SpanFilter(config.ConvKernelSize));
+        else if (config.HasVideo)
+            (video_st_predictor, video_ed_predictor) = (SpanFilter(config.ConvKernelSize), SpanFilter(config.ConvKernelSize));
+        else
+            (sub_st_predictor, sub_ed_predictor) = (SpanFilter(config.ConvKernelSize), SpanFilter(config.ConvKernelSize));
         RegisterComponents();
         InitWeights();
     }
@@ -75,6 +91,8 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         (Config.HasVideo ? Config.VisualDim : null, Config.TextDim, $"XmlConfig.{nameof(XmlConfig.VisualDim)}", $"XmlConfig.{nameof(XmlConfig.TextDim)}");
 
     private BertAttention Encoder() => new(Config.HiddenSize, Config.Heads, Config.Dropout);
+
+    private static Conv1d SpanFilter(int k) => nn.Conv1d(1, 1, k, padding: k / 2, bias: false);
 
     // Reference init: Linear/Embedding N(0, range), biases 0, LayerNorm (1, 0); Conv1d keeps torch's default.
     private void InitWeights()
@@ -109,7 +127,7 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         if (modular_vector_mapping is not null)
         {
             var pooled = einsum("blm,bld->bmd", WordWeights(tokens, mask), tokens);
-            (qv, qs) = (pooled[.., 0], pooled[.., 1]);
+            (qv, qs) = (pooled[.., 0], pooled[.., Config.StreamCount - 1]); // one stream: the same vector for both
         }
         else
         {
@@ -125,8 +143,9 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     private Tensor WordWeights(Tensor tokens, Tensor mask) =>
         softmax(Masking.MaskLogits(modular_vector_mapping!.forward(tokens), mask.unsqueeze(2)), 1);
 
-    /// <summary>(N, Lq, 2) modular query word weights: how much each token contributes to the video query (column 0)
-    /// and to the subtitle query (column 1); padding tokens get 0. Needs <see cref="XmlConfig.Modular"/>.</summary>
+    /// <summary>(N, Lq, streams) modular query word weights: how much each token contributes to the video query
+    /// (column 0) and to the subtitle query (column 1), or to the one stream's query; padding tokens get 0. Needs
+    /// <see cref="XmlConfig.Modular"/>.</summary>
     public Tensor ModularWordWeights(QueryBatch queries)
     {
         if (modular_vector_mapping is null) throw new InvalidOperationException("XmlConfig.Modular is off: the query is max-pooled, there are no word weights");
@@ -155,8 +174,8 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         }
         else
         {
-            if (f1v is not null) f2v = video_encoder2!.forward(f1v, mask);
-            if (f1s is not null) f2s = sub_encoder2!.forward(f1s, mask);
+            if (f1v is not null) f2v = video_encoder3!.forward(video_encoder2!.forward(f1v, mask), mask);
+            if (f1s is not null) f2s = sub_encoder3!.forward(sub_encoder2!.forward(f1s, mask), mask);
         }
         // feat1 only feeds the cosine video score: normalise it once here rather than per query batch
         return new XmlEncodedContext(Unit(f1v), f2v, Unit(f1s), f2s, mask.alias()).MoveToOuterDisposeScope();
@@ -287,9 +306,23 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         if (encoded.Feat2Sub is not null) yield return (qs, encoded.Feat2Sub, sub_query_linear!);
     }
 
-    // ConvSE: a 1-channel Conv1d over the clip-similarity curve, one for start and one for end.
-    private (Tensor Start, Tensor End) ConvSE(Tensor sim, Tensor mask) =>
-        (Masking.MaskLogits(SingleChannelConv(sim, merged_st_predictor), mask), Masking.MaskLogits(SingleChannelConv(sim, merged_ed_predictor), mask));
+    // ConvSE: a 1-channel Conv1d over the clip-similarity curve, one for start and one for end; the stacked variant
+    // runs one filter per kernel size and mixes their outputs linearly.
+    private (Tensor Start, Tensor End) ConvSE(Tensor sim, Tensor mask)
+    {
+        if (merged_st_predictors is not null)
+            return (Masking.MaskLogits(Stacked(sim, merged_st_predictors, combine_st_conv!), mask),
+                Masking.MaskLogits(Stacked(sim, merged_ed_predictors!, combine_ed_conv!), mask));
+        var (st, ed) = (merged_st_predictor ?? video_st_predictor ?? sub_st_predictor!, merged_ed_predictor ?? video_ed_predictor ?? sub_ed_predictor!);
+        return (Masking.MaskLogits(SingleChannelConv(sim, st), mask), Masking.MaskLogits(SingleChannelConv(sim, ed), mask));
+    }
+
+    private static Tensor Stacked(Tensor sim, ModuleList<Conv1d> filters, Linear combine)
+    {
+        using var scope = NewDisposeScope();
+        var outputs = stack(filters.Select(f => SingleChannelConv(sim, f)).ToArray(), -1); // (..., L, filters)
+        return combine.forward(outputs).squeeze(-1).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Conv1d(1, 1, k, padding k/2, no bias) over the last axis of any-rank <paramref name="x"/>, computed as
     /// zero-pad + unfold + a product with the kernel: the same cross-correlation as <paramref name="conv"/>, but
