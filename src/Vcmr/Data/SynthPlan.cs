@@ -29,7 +29,7 @@ internal static class SynthPlan
                 string vid = $"synth_{Splits[s]}_clip_{v:D5}";
                 double duration = SynthSampling.Duration(rng);
                 int clips = (int)Math.Ceiling(duration / ClipLabels.ClipLength);
-                var events = Events(rng, clips, duration);
+                var events = Events(rng, clips, duration, Cast(rng));
                 var speech = new float[clips];
                 for (int c = 0; c < clips; c++) speech[c] = rng.NextDouble() < options.SpeechProbability ? 1 : 0;
                 var queries = new List<SynthQuery>();
@@ -41,9 +41,20 @@ internal static class SynthPlan
         return videos;
     }
 
+    /// <summary>Characters who speak in one video (a scene of a show has a few).</summary>
+    public const int CastSize = 3;
+
+    private static int[] Cast(Random rng)
+    {
+        var speakers = Enumerable.Range(0, SynthText.Speakers.Length).ToArray();
+        rng.Shuffle(speakers);
+        return speakers[..CastSize];
+    }
+
     // Events tile the video; each has a log-normal moment length (TVR's), covers the clips that moment touches, and
-    // draws its concepts from small pools, so other events of the corpus reuse them as distractors.
-    private static List<SynthEvent> Events(Random rng, int clips, double duration)
+    // draws its concepts from small pools, so other events of the corpus reuse them as distractors; its speaker is
+    // one of the video's cast.
+    private static List<SynthEvent> Events(Random rng, int clips, double duration, int[] cast)
     {
         var events = new List<SynthEvent>();
         for (int start = 0; start < clips;)
@@ -60,14 +71,14 @@ internal static class SynthPlan
             double edMax = startSeconds + available;
             ed = Math.Clamp(ed, Math.Min(Math.Max(st, (start + n - 1) * ClipLabels.ClipLength + 0.01), edMax), edMax);
             int a = rng.Next(SynthText.Visual.Length), b = (a + 1 + rng.Next(SynthText.Visual.Length - 1)) % SynthText.Visual.Length;
-            events.Add(new SynthEvent(start, start + n - 1, [a, b], rng.Next(SynthText.Speakers.Length), rng.Next(SynthText.Topics.Length), st, ed));
+            events.Add(new SynthEvent(start, start + n - 1, [a, b], cast[rng.Next(cast.Length)], rng.Next(SynthText.Topics.Length), st, ed));
             start += n;
         }
         return events;
     }
 
     // The type follows TVR val's mix; t and vt queries are about an event with speech (else their text would not be in
-    // the subtitles), falling back to v when the video has none.
+    // the subtitles), falling back to v when the video has none. A v query names a character heard in the video.
     private static SynthQuery Query(Random rng, int descId, string vid, double duration, List<SynthEvent> events, float[] speech, bool withGroundTruth)
     {
         double u = rng.NextDouble();
@@ -76,7 +87,9 @@ internal static class SynthPlan
             : events.Where(e => speech.AsSpan(e.Start, e.End - e.Start + 1).Contains(1f)).ToList();
         if (candidates.Count == 0) (type, candidates) = (QueryType.V, events);
         var e = candidates[rng.Next(candidates.Count)];
-        var (text, tokens) = SynthText.Query(rng, type, e.Visual, e.Speaker, e.Topic);
+        var heard = events.Where(x => speech.AsSpan(x.Start, x.End - x.Start + 1).Contains(1f)).Select(x => x.Speaker).Distinct().ToList();
+        int? subject = heard.Count > 0 ? heard[rng.Next(heard.Count)] : null;
+        var (text, tokens) = SynthText.Query(rng, type, e.Visual, subject, e.Speaker, e.Topic);
         var annotation = withGroundTruth
             ? new TvrQuery(descId, text, vid, duration, e.MomentStart, e.MomentEnd, type)
             : new TvrQuery(descId, text);

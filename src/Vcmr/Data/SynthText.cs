@@ -5,8 +5,8 @@ namespace Vcmr.Data;
 /// ("A man in a suit points at the red cup and the laptop while talking about the wedding.").
 /// A query token is tagged with the concept it names (or <see cref="Filler"/>), which fixes its feature direction.
 /// Concept ids: visual concepts first, then speakers, then topics (<see cref="SpeakerId"/>, <see cref="TopicId"/>).
-/// What is said is a (speaker, topic) pair, as TVR's subtitles carry the speaker's name and t-type queries usually
-/// name who speaks: with 10 x 12 pairs a dialogue is about as specific to a video as a pair of visual concepts is.
+/// What is said is a (speaker, topic) pair, as TVR's subtitles carry the speaker's name and its queries name the
+/// characters: with 10 x 12 pairs a dialogue is about as specific to a video as a pair of visual concepts is.
 /// </summary>
 internal static class SynthText
 {
@@ -34,6 +34,7 @@ internal static class SynthText
 
     private static readonly string[] Subjects =
         ["Someone", "A man", "A woman", "The doctor", "Two friends", "A man in a suit", "The detective"];
+    private static readonly string[] Appearances = ["", "", "in a suit", "with a bag"];
     private static readonly string[] Actions = ["is near", "walks past", "points at", "looks at", "stands between", "reaches for"];
     private static readonly string[] Tails = ["", "", "before leaving", "and sits down"];
     private static readonly string[] Speech = ["tells", "asks", "reminds", "warns"];
@@ -44,9 +45,14 @@ internal static class SynthText
         "This is about {0}, isn't it?", "Forget about {0} for a second.",
     ];
 
-    /// <summary>A query about visual concepts (v), what is said (t: "Ross tells his boss about the rent.") or both
-    /// (vt: "... while Ross talks about the rent."); t and vt name the speaker and end with the topic.</summary>
-    public static (string Text, int[] Tokens) Query(Random rng, QueryType type, int[] visual, int speaker, int topic)
+    /// <summary>
+    /// A query about visual concepts (v: "Ross points at the red cup and the laptop."), what is said (t: "Ross tells his
+    /// boss about the rent.") or both (vt: "Ross ... while talking about the rent."). As in TVR, queries name the
+    /// show's characters: a t or vt query names the event's speaker and ends with the topic; a v query names
+    /// <paramref name="subject"/>, a character who speaks somewhere in the video but not necessarily in this event
+    /// (so the name helps find the video, not the moment), or a generic subject when it is null.
+    /// </summary>
+    public static (string Text, int[] Tokens) Query(Random rng, QueryType type, int[] visual, int? subject, int speaker, int topic)
     {
         var words = new List<string>();
         var tokens = new List<int>();
@@ -54,7 +60,12 @@ internal static class SynthText
         {
             foreach (string w in text.Split(' ', StringSplitOptions.RemoveEmptyEntries)) { words.Add(w); tokens.Add(concept); }
         }
-        if (type == QueryType.T) Say(Speakers[speaker], SpeakerId(speaker));
+        int? named = type == QueryType.V ? subject : speaker;
+        if (named is int who)
+        {
+            Say(Speakers[who], SpeakerId(who));
+            if (type != QueryType.T) Say(Pick(rng, Appearances), Filler);
+        }
         else Say(Pick(rng, Subjects), Filler);
         if (type != QueryType.T)
         {
@@ -66,13 +77,7 @@ internal static class SynthText
         if (type == QueryType.V) Say(Pick(rng, Tails), Filler);
         else
         {
-            if (type == QueryType.VT)
-            {
-                Say("while", Filler);
-                Say(Speakers[speaker], SpeakerId(speaker));
-                Say("talks about", Filler);
-            }
-            else Say($"{Pick(rng, Speech)} {Pick(rng, Listeners)} about", Filler);
+            Say(type == QueryType.VT ? "while talking about" : $"{Pick(rng, Speech)} {Pick(rng, Listeners)} about", Filler);
             Say(Topics[topic], TopicId(topic));
         }
         return (string.Join(' ', words) + ".", tokens.ToArray());

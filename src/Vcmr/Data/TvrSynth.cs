@@ -42,7 +42,7 @@ public sealed record SynthCorpus(string Dir) : ITvrCorpus
 public static class TvrSynth
 {
     // Bump when the generated content changes for the same options, so cached corpora are regenerated.
-    private const int FormatVersion = 3;
+    private const int FormatVersion = 4;
 
     /// <summary>Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options.</summary>
     public static SynthCorpus Generate(string dir, SynthOptions options)

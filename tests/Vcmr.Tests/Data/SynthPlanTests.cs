@@ -17,6 +17,7 @@ public class SynthPlanTests
             Assert.Equal(0, v.Events[0].Start);
             Assert.Equal(v.Clips - 1, v.Events[^1].End);
             for (int i = 1; i < v.Events.Count; i++) Assert.Equal(v.Events[i - 1].End + 1, v.Events[i].Start);
+            Assert.InRange(v.Events.Select(e => e.Speaker).Distinct().Count(), 1, SynthPlan.CastSize); // a video's cast speaks
             foreach (var e in v.Events)
             {
                 Assert.InRange(e.MomentStart, 0, e.MomentEnd);
@@ -57,10 +58,14 @@ public class SynthPlanTests
                 var named = q.Tokens.Where(t => t != SynthText.Filler).ToHashSet();
                 var visual = e.Visual.ToHashSet();
                 int[] dialogue = [SynthText.SpeakerId(e.Speaker), SynthText.TopicId(e.Topic)];
+                // characters heard somewhere in the video: a v query may name one of them (a video-level cue only)
+                var heard = v.Events.Where(x => v.SpeechMask.AsSpan(x.Start, x.End - x.Start + 1).Contains(1f))
+                    .Select(x => SynthText.SpeakerId(x.Speaker)).ToHashSet();
                 Assert.Equal(a.Type != QueryType.T, named.Overlaps(visual));
                 Assert.Equal(a.Type != QueryType.V, named.IsSupersetOf(dialogue));
-                Assert.Equal(a.Type != QueryType.V, named.Overlaps(dialogue));
-                Assert.Subset(visual.Concat(dialogue).ToHashSet(), named);
+                Assert.Equal(a.Type != QueryType.V, named.Contains(SynthText.TopicId(e.Topic)));
+                Assert.Subset(visual.Concat(dialogue).Concat(heard).ToHashSet(), named);
+                Assert.True(named.Count(t => t >= SynthText.SpeakerId(0) && t < SynthText.TopicId(0)) <= 1, a.Desc);
                 if (a.Type != QueryType.V) Assert.Contains(1f, v.SpeechMask.AsSpan(e.Start, e.End - e.Start + 1).ToArray());
             }
         Assert.All(Plan.Where(v => v.Split == "test_public").SelectMany(v => v.Queries), q => Assert.False(q.Annotation.HasGroundTruth));
