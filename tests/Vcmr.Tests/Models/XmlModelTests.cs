@@ -141,6 +141,26 @@ public class XmlModelTests
     }
 
     [Fact]
+    public void VideoScoresIgnorePaddedClipsWhateverTheyHold()
+    {
+        // The max over clips runs unmasked over feat1 whose padded clips repeat clip 0: padding with any values
+        // must leave every score as it is without the padding.
+        Seeding.Seed(5);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var queries = new QueryBatch([0, 1, 2], randn(3, 5, Tiny.TextDim), ones(3, 5));
+        var (video, sub) = (randn(2, 6, Tiny.VisualDim), randn(2, 6, Tiny.TextDim));
+        var plain = new ContextBatch(["a", "b"], video, sub, ones(2, 6));
+        var padded = new ContextBatch(["a", "b"], cat([video, 100 * randn(2, 3, Tiny.VisualDim)], 1),
+            cat([sub, -100 * randn(2, 3, Tiny.TextDim)], 1), cat([ones(2, 6), zeros(2, 3)], 1));
+        var (qv, qs) = model.EncodeQuery(queries);
+        var expected = model.VideoScores(qv, qs, model.EncodeContext(plain));
+        var got = model.VideoScores(qv, qs, model.EncodeContext(padded));
+        Assert.True(allclose(expected, got, rtol: 1e-5, atol: 1e-6), $"max difference {(expected - got).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void WithoutCrossAttentionThePaperShapeHasThirdEncodersInsteadOfCrossAttention()
     {
         // Each stream loses a cross-attention (3 x 256 x 257 + LayerNorm 512 = 197,888) and gains a BertAttention
