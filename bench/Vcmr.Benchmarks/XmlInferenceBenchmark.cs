@@ -47,6 +47,7 @@ public sealed class XmlInferenceBenchmark : IBenchmark
         }
         var queries = Enumerable.Range(0, nq).ToDictionary(i => i, i => new InferenceQuery(i, $"q{i}", $"v{i % nv}"));
         var video2idx = Enumerable.Range(0, nv).ToDictionary(i => $"v{i}", i => i);
+        long rssBefore = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
         var profile = new InferenceProfile();
         var clock = Stopwatch.StartNew();
         var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, Corpus(), Queries(), queries, video2idx, options, profile);
@@ -65,6 +66,7 @@ public sealed class XmlInferenceBenchmark : IBenchmark
             ["queries"] = nq, ["videos"] = nv, ["seconds"] = sec,
             ["vcmr_lists"] = sub.Vcmr!.Count,
             ["peak_rss_mb"] = peak >> 20,
+            ["peak_rss_mb_before_inference"] = rssBefore,
             ["gemm_floor_gflops"] = floor,
         };
         foreach (var (stage, seconds) in profile.Seconds)
@@ -72,6 +74,7 @@ public sealed class XmlInferenceBenchmark : IBenchmark
             result[$"{stage} s"] = Math.Round(seconds, 2);
             if (flops.TryGetValue(stage, out double f))
                 result[$"{stage} % of floor"] = Math.Round(100 * f / seconds / 1e9 / floor, 1);
+            result[$"{stage} peak rss rise mb"] = profile.PeakRssRiseMegaBytes[stage];
         }
         return result;
     }
