@@ -32,9 +32,11 @@ internal static class SynthPlan
                 var events = Events(rng, clips, duration, Cast(rng));
                 var speech = new float[clips];
                 for (int c = 0; c < clips; c++) speech[c] = rng.NextDouble() < options.SpeechProbability ? 1 : 0;
+                var spoken = events.Where(e => speech.AsSpan(e.Start, e.End - e.Start + 1).Contains(1f)).ToList();
+                var heard = spoken.Select(e => e.Speaker).Distinct().ToList();
                 var queries = new List<SynthQuery>();
                 for (int q = 0; q < options.QueriesPerVideo; q++)
-                    queries.Add(Query(rng, descId++, vid, duration, events, speech, withGroundTruth: s != 2));
+                    queries.Add(Query(rng, descId++, vid, duration, events, spoken, heard, withGroundTruth: s != 2));
                 videos.Add(new SynthVideo(Splits[s], vid, new VideoEntry(duration, videoIdx++), clips, events, speech,
                     Subtitles(rng, events, speech, duration), queries));
             }
@@ -79,15 +81,15 @@ internal static class SynthPlan
 
     // The type follows TVR val's mix; t and vt queries are about an event with speech (else their text would not be in
     // the subtitles), falling back to v when the video has none. A v query names a character heard in the video.
-    private static SynthQuery Query(Random rng, int descId, string vid, double duration, List<SynthEvent> events, float[] speech, bool withGroundTruth)
+    // spoken: the events with speech; heard: their speakers.
+    private static SynthQuery Query(Random rng, int descId, string vid, double duration, List<SynthEvent> events,
+        List<SynthEvent> spoken, List<int> heard, bool withGroundTruth)
     {
         double u = rng.NextDouble();
         var type = u < 0.743 ? QueryType.V : u < 0.743 + 0.168 ? QueryType.VT : QueryType.T;
-        var candidates = type == QueryType.V ? events
-            : events.Where(e => speech.AsSpan(e.Start, e.End - e.Start + 1).Contains(1f)).ToList();
+        var candidates = type == QueryType.V ? events : spoken;
         if (candidates.Count == 0) (type, candidates) = (QueryType.V, events);
         var e = candidates[rng.Next(candidates.Count)];
-        var heard = events.Where(x => speech.AsSpan(x.Start, x.End - x.Start + 1).Contains(1f)).Select(x => x.Speaker).Distinct().ToList();
         int? subject = heard.Count > 0 ? heard[rng.Next(heard.Count)] : null;
         var (text, tokens) = SynthText.Query(rng, type, e.Visual, subject, e.Speaker, e.Topic);
         var annotation = withGroundTruth

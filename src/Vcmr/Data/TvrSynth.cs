@@ -35,8 +35,8 @@ public sealed record SynthCorpus(string Dir) : ITvrCorpus
 /// concepts (in the video features) and has one speaker talking about one topic (in the subtitle text and the
 /// subtitle features of clips with speech). A query names its moment's visual concepts (type v), its speaker and
 /// topic (t) or all of them (vt), so models can learn it and modality ablations show. Concept pools are small, so
-/// distractor events reuse concepts. Features are concept directions plus Gaussian noise; query tokens carry the text direction of the
-/// concept they name. Durations, moment lengths, types and query lengths follow TVR val.
+/// distractor events reuse concepts. Features are concept directions plus Gaussian noise; query tokens carry the text
+/// direction of the concept they name. Durations, moment lengths, types and query lengths follow TVR val.
 /// Memory stays bounded at any size: the plan (no features) is made first, then features stream video by video.
 /// </summary>
 public static class TvrSynth
