@@ -47,12 +47,12 @@ public sealed class FeatureReadBenchmark : IBenchmark
         var rounds = new List<(double Raw, double Store)>();
         for (int r = 0; r < Rounds; r++)
         {
-            var watch0 = Stopwatch.StartNew();
+            var clock = Stopwatch.StartNew();
             rawBytes = RawRead(files);
-            double rawSeconds = watch0.Elapsed.TotalSeconds;
-            watch0.Restart();
+            double rawSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
             StorePass(videoStore, subStore, names, buffer);
-            rounds.Add((rawBytes / 1e6 / rawSeconds, storeBytes / 1e6 / watch0.Elapsed.TotalSeconds));
+            rounds.Add((rawBytes / 1e6 / rawSeconds, storeBytes / 1e6 / clock.Elapsed.TotalSeconds));
         }
         var ratios = rounds.Select(r => r.Store / r.Raw).Order().ToList();
         long peak = SynthPeakRss.MegaBytes();
