@@ -77,6 +77,32 @@ public class CorpusInferenceTests
     }
 
     [Fact]
+    public void InferenceLeavesNoTensorAlive()
+    {
+        // Every batch's tensors live in a dispose scope and the inputs are disposed once used: after a run over
+        // several context and query batches, no tensor created during it is left (TorchSharp's per-thread count).
+        Seeding.Seed(12);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        var stats = TorchSharp.DisposeScopeManager.Statistics;
+        stats.Reset();
+        ContextBatch[] corpus;
+        QueryBatch[] batches;
+        using (NewDisposeScope()) // the inputs outlive it, the helpers' intermediates do not
+        {
+            corpus = [Videos(0, 4, 20), Videos(4, 3, 20)];
+            batches = [new QueryBatch([0, 1, 2], randn(3, 6, 8), ones(3, 6)), new QueryBatch([3, 4, 5], randn(3, 6, 8), ones(3, 6))];
+            foreach (var t in corpus.SelectMany(b => new[] { b.Video!, b.Subtitle!, b.Mask }).Concat(batches.SelectMany(b => new[] { b.Features, b.Mask })))
+                t.MoveToOuterDisposeScope();
+        }
+        var queries = Enumerable.Range(0, 6).ToDictionary(i => i, i => new InferenceQuery(i, $"q{i}", $"v{i}"));
+        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, corpus, batches, queries,
+            Enumerable.Range(0, 7).ToDictionary(i => $"v{i}", i => i), CorpusInferenceOptions.Tvr with { TopVideos = 3 });
+        Assert.Equal(6, sub.Vcmr!.Count);
+        Assert.True(stats.ThreadTotalLiveCount == 0, stats.ToString());
+    }
+
+    [Fact]
     public void SpanSearchReturnsExactlyTheSpansFromMinToBelowMaxLengthBestFirst()
     {
         // one query, two videos of 6 clips; video 1 has only 5 real clips (its last probabilities are 0)
