@@ -47,9 +47,11 @@ public sealed class FeatureStore : IDisposable
     public bool Contains(string key) => Index.ContainsKey(key);
 
     /// <summary>(rows, Dim) of the matrix under <paramref name="key"/>, checked against <see cref="Dim"/>, without reading it.</summary>
-    public (int Rows, int Cols) Shape(string key)
+    public (int Rows, int Cols) Shape(string key) => Shape(key, Dataset(key));
+
+    private (int Rows, int Cols) Shape(string key, NativeDataset dataset)
     {
-        ulong[] dims = Dataset(key).Space.Dimensions;
+        ulong[] dims = dataset.Space.Dimensions;
         if (dims.Length != 2)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({string.Join(", ", dims)}), expected 2-D (rows, dim)");
         int rows = checked((int)dims[0]), cols = checked((int)dims[1]);
@@ -62,9 +64,10 @@ public sealed class FeatureStore : IDisposable
     /// <summary>The (rows, Dim) matrix stored under <paramref name="key"/>, in a new array.</summary>
     public FeatureMatrix Read(string key)
     {
-        var (rows, cols) = Shape(key);
+        var dataset = Dataset(key);
+        var (rows, cols) = Shape(key, dataset);
         var data = GC.AllocateUninitializedArray<float>(rows * cols); // every value is overwritten by the read
-        ReadChecked(key, data);
+        ReadChecked(key, dataset, data);
         return new FeatureMatrix(data, rows, cols);
     }
 
@@ -75,10 +78,11 @@ public sealed class FeatureStore : IDisposable
     /// </summary>
     public (int Rows, int Cols) ReadInto(string key, Span<float> buffer)
     {
-        var (rows, cols) = Shape(key);
+        var dataset = Dataset(key);
+        var (rows, cols) = Shape(key, dataset);
         if (buffer.Length < rows * cols)
             throw new ArgumentException($"{Path}: key '{key}' has shape ({rows}, {cols}) but the buffer holds {buffer.Length} values", nameof(buffer));
-        ReadChecked(key, buffer[..(rows * cols)]);
+        ReadChecked(key, dataset, buffer[..(rows * cols)]);
         return (rows, cols);
     }
 
@@ -86,12 +90,12 @@ public sealed class FeatureStore : IDisposable
     public float[]? ReadMask(string vidName)
     {
         string key = vidName + "-mask";
-        if (!Contains(key)) return null;
-        ulong[] dims = Dataset(key).Space.Dimensions;
+        if (!Index.TryGetValue(key, out var dataset)) return null;
+        ulong[] dims = dataset.Space.Dimensions;
         if (dims.Length != 1)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({string.Join(", ", dims)}), expected 1-D (n_clips)");
         var mask = new float[checked((int)dims[0])];
-        ReadChecked(key, mask);
+        ReadChecked(key, dataset, mask);
         return mask;
     }
 
@@ -100,9 +104,8 @@ public sealed class FeatureStore : IDisposable
     private NativeDataset Dataset(string key) =>
         Index.TryGetValue(key, out var dataset) ? dataset : throw new DataFormatException($"{Path}: key '{key}' not found");
 
-    private void ReadChecked(string key, Span<float> target)
+    private void ReadChecked(string key, NativeDataset dataset, Span<float> target)
     {
-        var dataset = Dataset(key);
         dataset.Read(target);
         int bad = FirstNonFinite(target);
         if (bad >= 0)
