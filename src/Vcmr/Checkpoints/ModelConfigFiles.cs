@@ -80,7 +80,7 @@ public static class ModelConfigFiles
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.String => v.GetString(),
-        JsonValueKind.Number => v.TryGetInt64(out long l) ? l : v.GetDouble(),
+        JsonValueKind.Number => v.TryGetInt64(out long l) ? (object)l : v.GetDouble(),
         JsonValueKind.Array => v.EnumerateArray().Select(ToPy).ToList(),
         _ => ToPyDict(v),
     };

@@ -42,6 +42,7 @@ public static class TorchFile
         stream.Position = 0;
         if (n == 4 && head is [0x50, 0x4b, 0x03, 0x04]) return ReadZip(path, stream);
         if (n >= 2 && head[0] == 0x80) return ReadLegacy(path, stream);
+        if (n < 4) throw new DataFormatException($"{path} is {n} bytes long, too short for a PyTorch file (truncated?)");
         throw new DataFormatException($"{path} is not a PyTorch file: torch.save writes a zip archive (PyTorch >= 1.6) or a pickle stream (earlier versions), and this file starts with neither");
     }
 

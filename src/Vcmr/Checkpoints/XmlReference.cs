@@ -52,7 +52,8 @@ public static class XmlReference
         int text = r.Int("query_input_size", paper.TextDim);
         if (sub && r.Int("sub_input_size", text + extra) != text + extra)
             r.Fail("sub_input_size", $"{cfg["sub_input_size"]}, but the suite reads queries and subtitles at one width: query_input_size {text}{(tef ? " + 2 (tef)" : "")} = {text + extra}");
-        int visual = video ? r.Int("visual_input_size", paper.VisualDim + extra) - extra : paper.VisualDim;
+        // config.py adds the tef columns to visual_input_size only with video, and leaves it None without video
+        int visual = r.Int("visual_input_size", paper.VisualDim + (video ? extra : 0)) - (video ? extra : 0);
         var stacked = r.Stacked("stack_conv_predictor_conv_kernel_sizes");
         var config = paper with
         {
@@ -103,8 +104,8 @@ public static class XmlReference
             ["encoder_type"] = "transformer",
             ["add_pe_rnn"] = false,
             ["pe_type"] = "cosine",
-            // config.py adds the 2 tef columns to each stream's input size and leaves vid_feat_size unset without video
-            ["visual_input_size"] = config.HasVideo ? (long)config.VideoInputDim : null,
+            // config.py adds the 2 tef columns to each stream's input size; without video the model ignores the size
+            ["visual_input_size"] = (long)(config.VisualDim + (config.HasVideo ? extra : 0)),
             ["sub_input_size"] = (long)(config.TextDim + (config.HasSub ? extra : 0)),
             ["query_input_size"] = (long)config.TextDim,
             ["hidden_size"] = (long)config.HiddenSize,
