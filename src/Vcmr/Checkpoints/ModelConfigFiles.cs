@@ -28,23 +28,10 @@ public static class ModelConfigFiles
     /// <summary>Parses a suite description or a reference model_cfg; <paramref name="source"/> starts every error.</summary>
     public static XmlConfig Parse(string json, string source)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new DataFormatException($"{source} is not valid JSON: {e.Message}", e);
-        }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{source}: the config is a JSON {root.ValueKind}, not an object");
-            if (root.TryGetProperty("model", out var kind) && root.TryGetProperty("config", out var config))
-                return ParseSuite(kind, config, source);
-            return XmlReference.FromModelCfg(ToPyDict(root), source);
-        }
+        return JsonFields.ReadObject(json, source, root =>
+            root.TryGetProperty("model", out var kind) && root.TryGetProperty("config", out var config)
+                ? ParseSuite(kind, config, source)
+                : XmlReference.FromModelCfg(ToPyDict(root), source));
     }
 
     private static XmlConfig ParseSuite(JsonElement kind, JsonElement config, string source)

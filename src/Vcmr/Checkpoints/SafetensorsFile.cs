@@ -80,30 +80,19 @@ public static class SafetensorsFile
             throw new DataFormatException($"{path} is not a safetensors file (or is truncated): its header length field says {headerBytes} bytes, the file has {length - 8} after it");
         var json = new byte[headerBytes];
         stream.ReadExactly(json);
-        JsonDocument doc;
-        try
+        return JsonFields.ReadObject(Encoding.UTF8.GetString(json), $"{path}: the safetensors header", header =>
         {
-            doc = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new DataFormatException($"{path}: the safetensors header is not valid JSON: {e.Message}", e);
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new DataFormatException($"{path}: the safetensors header is a JSON {doc.RootElement.ValueKind}, not an object");
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var entries = new List<Entry>();
-            foreach (var p in doc.RootElement.EnumerateObject())
+            foreach (var p in header.EnumerateObject())
             {
                 if (p.Name == MetadataKey) ReadMetadata(path, p.Value, metadata);
                 else entries.Add(ReadEntry(path, p));
             }
-            long dataStart = 8 + (long)headerBytes, dataLength = length - dataStart;
-            CheckCoverage(path, entries, dataLength);
+            long dataStart = 8 + (long)headerBytes;
+            CheckCoverage(path, entries, length - dataStart);
             return (entries, metadata, dataStart);
-        }
+        });
     }
 
     private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> metadata)

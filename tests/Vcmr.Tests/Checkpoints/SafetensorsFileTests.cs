@@ -49,8 +49,8 @@ public class SafetensorsFileTests
     public static TheoryData<string, int, ulong?, string> BadFiles => new()
     {
         { Good, 16, 1UL << 40, "header length field says 1099511627776 bytes" },
-        { "not json at all", 16, null, "header is not valid JSON" },
-        { "[1, 2]", 16, null, "header is a JSON Array, not an object" },
+        { "not json at all", 16, null, "the safetensors header: not valid JSON" },
+        { "[1, 2]", 16, null, "the safetensors header: expected a JSON object" },
         { """{"w":{"dtype":"F12","shape":[2,2],"data_offsets":[0,16]}}""", 16, null, "tensor 'w': dtype 'F12' is not supported" },
         { """{"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,16]}}""", 16, null, "tensor 'w': data_offsets [0, 16] hold 16 bytes, dtype F32 shape [2, 3] needs 24" },
         { """{"w":{"dtype":"F32","shape":[2,2]}}""", 16, null, "tensor 'w': header entry has no 'data_offsets' array" },
