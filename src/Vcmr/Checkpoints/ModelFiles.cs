@@ -41,9 +41,10 @@ public static class ModelFiles
         var head = new byte[16];
         int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var bytes = head.AsSpan(0, n);
-        if (bytes.StartsWith("PK\x03\x04"u8) || (n >= 2 && bytes[0] == 0x80)) return WeightFormat.PyTorch;
-        if (n >= 10 && bytes[0] == 9 && bytes[1..10].SequenceEqual("VCMRCKPT1"u8)) return WeightFormat.Suite;
+        // safetensors first: its header length may start with 0x80 too (a 128-byte header)
         if (SafetensorsFile.LooksLike(bytes, stream.Length)) return WeightFormat.Safetensors;
+        if (bytes.StartsWith("PK\x03\x04"u8) || TorchFile.IsPickle(bytes)) return WeightFormat.PyTorch;
+        if (n >= 10 && bytes[0] == 9 && bytes[1..10].SequenceEqual("VCMRCKPT1"u8)) return WeightFormat.Suite;
         throw new DataFormatException($"{path} is not a model file: not a suite checkpoint, a PyTorch file (torch.save) or a safetensors file{(n == 0 ? " (it is empty)" : "")}");
     }
 

@@ -41,10 +41,13 @@ public static class TorchFile
         int n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
         stream.Position = 0;
         if (n == 4 && head is [0x50, 0x4b, 0x03, 0x04]) return ReadZip(path, stream);
-        if (n >= 2 && head[0] == 0x80) return ReadLegacy(path, stream);
+        if (IsPickle(head.AsSpan(0, n))) return ReadLegacy(path, stream);
         if (n < 4) throw new DataFormatException($"{path} is {n} bytes long, too short for a PyTorch file (truncated?)");
         throw new DataFormatException($"{path} is not a PyTorch file: torch.save writes a zip archive (PyTorch >= 1.6) or a pickle stream (earlier versions), and this file starts with neither");
     }
+
+    /// <summary>A pickle of protocol 2 or later starts with PROTO (0x80) and the protocol number.</summary>
+    internal static bool IsPickle(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5;
 
     private static TorchFileContent ReadZip(string path, Stream stream)
     {

@@ -71,6 +71,17 @@ public class SafetensorsFileTests
     }
 
     [Fact]
+    public void AHeaderOf128BytesIsNotTakenForAPickle()
+    {
+        // the length field's first byte is then 0x80, the pickle PROTO opcode
+        string path = Write(Good.PadRight(128));
+        Assert.Equal(0x80, File.ReadAllBytes(path)[0]);
+        Assert.Equal(WeightFormat.Safetensors, ModelFiles.Detect(path));
+        using var content = SafetensorsFile.Read(path);
+        Assert.Equal(new long[] { 2, 2 }, content.Tensors["w"].shape);
+    }
+
+    [Fact]
     public void AShortFileIsNotASafetensorsFile()
     {
         string path = Path.Combine(ModelFilesTests.TempDir(), "short.safetensors");
