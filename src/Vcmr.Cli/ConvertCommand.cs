@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Vcmr.Checkpoints;
+using Vcmr.Data;
+
+namespace Vcmr.Cli;
+
+/// <summary><c>vcmr convert INPUT OUTPUT [--to suite|pytorch|safetensors] [--config FILE] [--state-dict-only]</c>:
+/// model weights from one format to another.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<FileInfo>("input") { Description = "a suite checkpoint, a PyTorch file (the reference's training checkpoint or a state dict) or a safetensors file; the format is read from the file" };
+        var output = new Argument<FileInfo>("output") { Description = "the file to write (written whole or not at all)" };
+        var to = new Option<WeightFormat?>("--to") { Description = "output format; default from the output's extension: .safetensors, .pt/.pth/.bin (PyTorch); .ckpt needs --to suite or --to pytorch" };
+        var config = new Option<FileInfo?>("--config") { Description = "model config JSON (the suite's config.json, or the reference's model_cfg keys) to use instead of the one the input records; needed for a bare state dict" };
+        var stateDictOnly = new Option<bool>("--state-dict-only") { Description = "PyTorch output: the bare state dict (torch.load(weights_only=True), TorchSharp.PyBridge load_py) instead of the reference's {model, model_cfg, epoch} checkpoint" };
+        var command = new Command("convert", "Convert model weights between the suite's checkpoints, PyTorch files (reference checkpoints, state dicts) and safetensors.")
+        {
+            input, output, to, config, stateDictOnly,
+        };
+        command.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(to), parse.GetValue(config),
+            parse.GetValue(stateDictOnly), Console.Out));
+        return command;
+    }
+
+    internal static int Run(FileInfo input, FileInfo output, WeightFormat? to, FileInfo? config, bool stateDictOnly, TextWriter console)
+    {
+        try
+        {
+            var format = to ?? FormatOf(output);
+            if (stateDictOnly && format != WeightFormat.PyTorch)
+                throw new ArgumentException($"--state-dict-only applies to PyTorch output, not {format}");
+            var userConfig = config is null ? null : ModelConfigFiles.Read(config.FullName);
+            var loaded = ModelFiles.Load(input.FullName, userConfig);
+            using var model = loaded.Model;
+            console.WriteLine($"read {input.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, " +
+                $"XML ({ModelFiles.Summary(model.Config)}){(userConfig is null ? "" : $", config from {config!.FullName}")}");
+            ModelFiles.Save(model, output.FullName, format, loaded.Epoch ?? 0, stateDictOnly);
+            console.WriteLine($"written {output.FullName}: {Describe(format, stateDictOnly)}");
+            return 0;
+        }
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or ArgumentException)
+        {
+            console.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    internal static WeightFormat FormatOf(FileInfo output) => output.Extension.ToLowerInvariant() switch
+    {
+        ".safetensors" => WeightFormat.Safetensors,
+        ".pt" or ".pth" or ".bin" => WeightFormat.PyTorch,
+        ".ckpt" => throw new ArgumentException($"{output.FullName}: '.ckpt' is used by both the suite and the reference's train.py; give --to suite or --to pytorch"),
+        var ext => throw new ArgumentException($"{output.FullName}: cannot tell the format from '{ext}'; give --to suite, pytorch or safetensors"),
+    };
+
+    private static string Describe(WeightFormat format, bool stateDictOnly) => format switch
+    {
+        WeightFormat.Suite => "suite checkpoint (config, epoch and model tensors; no optimiser state)",
+        WeightFormat.PyTorch when stateDictOnly => "PyTorch state dict (reference names)",
+        WeightFormat.PyTorch => "PyTorch checkpoint {model, model_cfg, epoch} as the reference's train.py writes (load with its inference.py or XML(ckpt[\"model_cfg\"]).load_state_dict(ckpt[\"model\"]))",
+        _ => "safetensors (reference names; the config in the metadata as vcmr_config and model_cfg)",
+    };
+}
