@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Vcmr.Data;
 using Vcmr.Notebooks.Document;
 using Vcmr.Notebooks.Execution;
 using Vcmr.Notebooks.Report;

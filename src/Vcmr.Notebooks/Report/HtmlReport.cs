@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Markdig;
+using Vcmr.Data;
 using Vcmr.Notebooks.Document;
 using Vcmr.Notebooks.Execution;
 
