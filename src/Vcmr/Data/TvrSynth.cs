@@ -14,7 +14,21 @@ public sealed record SynthOptions(
     int TextDim = 768,
     float Noise = 0.5f,
     double SpeechProbability = 0.7,
-    int Seed = 2018);
+    int Seed = 2018)
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first option out of its range (checked before anything is written).</summary>
+    public void Validate()
+    {
+        foreach (var (name, count) in new[] { (nameof(TrainVideos), TrainVideos), (nameof(ValVideos), ValVideos), (nameof(TestVideos), TestVideos) })
+            if (count < 0) throw new ArgumentException($"SynthOptions.{name} = {count}: must be 0 or more");
+        if (TrainVideos + ValVideos + TestVideos == 0) throw new ArgumentException("SynthOptions: TrainVideos, ValVideos and TestVideos are all 0: a corpus needs a video");
+        if (QueriesPerVideo < 1) throw new ArgumentException($"SynthOptions.QueriesPerVideo = {QueriesPerVideo}: must be at least 1");
+        if (VideoDim < 1) throw new ArgumentException($"SynthOptions.VideoDim = {VideoDim}: must be at least 1");
+        if (TextDim < 1) throw new ArgumentException($"SynthOptions.TextDim = {TextDim}: must be at least 1");
+        if (!(Noise >= 0) || float.IsInfinity(Noise)) throw new ArgumentException($"SynthOptions.Noise = {Noise}: must be a finite number, 0 or more");
+        if (!(SpeechProbability is >= 0 and <= 1)) throw new ArgumentException($"SynthOptions.SpeechProbability = {SpeechProbability}: must be a probability in [0, 1]");
+    }
+}
 
 /// <summary>File layout of a synthetic corpus (the names of the real release's files, all in one folder).</summary>
 public sealed record SynthCorpus(string Dir) : ITvrCorpus
@@ -47,6 +61,8 @@ public static class TvrSynth
     /// <summary>Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options.</summary>
     public static SynthCorpus Generate(string dir, SynthOptions options)
     {
+        options.Validate();
+        OutputTarget.CheckFolder(dir);
         var corpus = new SynthCorpus(dir);
         string manifest = JsonSerializer.Serialize(new { FormatVersion, Options = options });
         if (File.Exists(corpus.Manifest) && File.ReadAllText(corpus.Manifest) == manifest) return corpus;
