@@ -70,6 +70,7 @@ internal static class CommandLine
         try
         {
             OutputTarget.CheckFile(file.FullName, [.. inputs.Select(i => (i.File.FullName, $"{i.Option} file"))]);
+            OutputTarget.CheckWritable(file.FullName);
         }
         catch (IOException e)
         {

@@ -90,7 +90,7 @@ public static class Suite
                 files.AddRange(found);
             }
             else if (File.Exists(input)) files.Add(input);
-            else throw new IOException($"{input}: no such notebook or folder");
+            else throw new IOException($"{input}: no such notebook or folder{(input.StartsWith('-') ? " (a misspelt option? see run --help)" : "")}");
         }
         var names = files.GroupBy(Path.GetFileName).FirstOrDefault(g => g.Count() > 1);
         if (names is not null) throw new ArgumentException($"two notebooks are named {names.Key}: their outputs would collide");
@@ -125,13 +125,11 @@ public static class Suite
                 throw new ArgumentException($"--output {output}: writing {file} there would overwrite the source notebook {overwritten}");
         try
         {
-            string probe = AtomicFile.TempPath(Path.Combine(output, ReportFiles[0]));
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
+            OutputTarget.CheckWritable(Path.Combine(output, ReportFiles[0]));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
-            throw new IOException($"--output {output}: cannot write there: {e.Message}", e);
+            throw new IOException($"--output {output}: cannot write there ({(e.InnerException ?? e).Message})", e);
         }
     }
 

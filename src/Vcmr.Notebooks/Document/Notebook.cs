@@ -41,6 +41,7 @@ public sealed class Notebook
     /// <summary>Parses notebook JSON; <paramref name="name"/> is used in error messages.</summary>
     public static Notebook Parse(string name, string json)
     {
+        if (string.IsNullOrWhiteSpace(json)) throw new NotebookFormatException($"{name}: the file is empty (expected an nbformat 4 notebook)");
         JsonNode? node;
         try { node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new NotebookFormatException($"{name}: invalid JSON at line {e.LineNumber + 1}: {e.Message}"); }

@@ -38,28 +38,22 @@ public sealed class FeatureStore : IDisposable
     public static FeatureStore Open(string path, int? expectedDim = null)
     {
         DataFormatException.RequireFile(path, "feature");
-        long? end;
-        long length;
-        NativeFile file;
         try
         {
+            long? end;
+            long length;
             using (var stream = File.OpenRead(path))
                 (end, length) = (Hdf5EndOfFile.Read(stream), stream.Length);
-            file = H5File.OpenRead(path);
+            if (end > length)
+                throw new DataFormatException($"{path}: the file is cut off: it has {length:N0} bytes, its HDF5 header says {end:N0}; "
+                    + (FirstKeyBeyondEnd(path) is { } key ? $"key '{key}' is the first that lies beyond the end" : "its key list lies beyond the end")
+                    + " (an interrupted download or copy? fetch the file again)");
+            return new FeatureStore(path, H5File.OpenRead(path), expectedDim);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not DataFormatException)
         {
             throw new DataFormatException($"{path}: not a readable HDF5 file ({e.Message})", e);
         }
-        var store = new FeatureStore(path, file, expectedDim);
-        if (end > length)
-        {
-            string? cut = store.FirstKeyBeyondEnd();
-            store.Dispose();
-            throw new DataFormatException($"{path}: the file is cut off: it has {length:N0} bytes, its HDF5 header says {end:N0}"
-                + (cut == null ? "" : $"; key '{cut}' and the keys after it lie beyond the end") + " (an interrupted download or copy? fetch the file again)");
-        }
-        return store;
     }
 
     /// <summary>Every key of the file (datasets only).</summary>
@@ -205,20 +199,21 @@ public sealed class FeatureStore : IDisposable
         _ => $"{type.Class.ToString().ToLowerInvariant()} ({type.Size} bytes)",
     };
 
-    // The first key (in file order) whose last value cannot be read: the file ends before it. Null when every
-    // probe passes or the key list itself is cut.
-    private string? FirstKeyBeyondEnd()
+    // The first key (in file order) of a cut-off file whose last value cannot be read, or null when the key list
+    // itself cannot be read (PureHDF writes it at the end of the file; h5py near the start).
+    private static string? FirstKeyBeyondEnd(string path)
     {
         try
         {
-            foreach (var (key, dataset) in Index)
+            using var file = H5File.OpenRead(path);
+            foreach (var dataset in file.Children().OfType<NativeDataset>())
             {
                 ulong[] dims = dataset.Space.Dimensions;
                 if (dims.Length == 0 || dims.Contains(0UL)) continue;
                 var last = new HyperslabSelection(dims.Length, [.. dims.Select(d => d - 1)], [.. dims.Select(_ => 1UL)]);
                 try
                 {
-                    switch (dataset.Type.Size)
+                    switch (dataset.Type.Size) // any element type of this size reads the bytes
                     {
                         case 1: dataset.Read<byte[]>(fileSelection: last, memoryDims: [1]); break;
                         case 2: dataset.Read<short[]>(fileSelection: last, memoryDims: [1]); break;
@@ -228,11 +223,11 @@ public sealed class FeatureStore : IDisposable
                 }
                 catch (Exception)
                 {
-                    return key;
+                    return dataset.Name;
                 }
             }
         }
-        catch (Exception) { } // the key list is cut too
+        catch (Exception) { } // the key list is cut off too
         return null;
     }
 

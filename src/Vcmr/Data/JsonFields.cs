@@ -47,6 +47,7 @@ internal static class JsonFields
         DataFormatException.RequireFile(path, what);
         byte[] bytes = File.ReadAllBytes(path);
         int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        if (bytes.AsSpan(start).Trim(" \t\r\n"u8).IsEmpty) throw new DataFormatException($"{path}: the file is empty (expected a JSON {what} file)");
         try
         {
             return JsonDocument.Parse(bytes.AsMemory(start));

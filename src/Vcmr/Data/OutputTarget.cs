@@ -35,6 +35,26 @@ internal static class OutputTarget
         return full;
     }
 
+    /// <summary>Creates the folder of <paramref name="path"/> and a file beside it, then deletes that file: a folder
+    /// where nothing can be written is found before the work that would write there.</summary>
+    public static void CheckWritable(string path)
+    {
+        try
+        {
+            string probe = AtomicFile.TempPath(path);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{path}: cannot write there ({e.Message})", e);
+        }
+        catch (IOException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new IOException($"{path}: cannot write there ({e.Message})", e);
+        }
+    }
+
     /// <summary>True when both paths name the same file once symbolic links are resolved.</summary>
     public static bool SameFile(string a, string b) => string.Equals(Resolve(a), Resolve(b), PathComparison);
 

@@ -29,6 +29,7 @@ public static partial class SubmissionJson
     public static Submission Read(string path)
     {
         DataFormatException.RequireFile(path, "submission");
+        if (new FileInfo(path).Length == 0) throw new DataFormatException($"{path}: the file is empty (expected a submission {{\"video2idx\", \"VCMR\", \"SVMR\", \"VR\"}})");
         using var stream = new PythonLiteralStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan));
         try
         {
