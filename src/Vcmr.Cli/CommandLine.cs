@@ -77,4 +77,18 @@ internal static class CommandLine
             throw new IOException($"{option} {e.Message}", e);
         }
     }
+
+    /// <summary>Throws naming <paramref name="option"/> unless <paramref name="folder"/> can be a folder (not a file, not below one) and be written.</summary>
+    public static void CheckOutputFolder(DirectoryInfo folder, string option)
+    {
+        try
+        {
+            OutputTarget.CheckFolder(folder.FullName);
+            OutputTarget.CheckWritable(Path.Combine(folder.FullName, "manifest.json"));
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{option} {e.Message}", e);
+        }
+    }
 }

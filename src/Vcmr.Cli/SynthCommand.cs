@@ -50,6 +50,7 @@ internal static class SynthCommand
             console.WriteLine($"error: out of range: {string.Join(", ", invalid)} (video counts >= 0, queries and widths >= 1, noise >= 0)");
             return CommandLine.InputError;
         }
+        CommandLine.CheckOutputFolder(output, "--out");
         var corpus = new SynthCorpus(output.FullName);
         int videos = options.TrainVideos + options.ValVideos + options.TestVideos;
         console.WriteLine($"synthetic corpus: {options.TrainVideos}/{options.ValVideos}/{options.TestVideos} train/val/test videos, " +

@@ -52,6 +52,10 @@ public class BadInputCliTests
             ["--out {d}/gt.jsonl/m.json: {d}/gt.jsonl is a file, not a folder"]),
         ["retrieval-out-is-the-sim"] = (null, "retrieval-eval --sim {d}/sim.npy --out {d}/sim.npy", ["--out {d}/sim.npy: is the --sim file"]),
         ["retrieval-out-is-the-gt"] = (null, "retrieval-eval --sim {d}/sim.npy --gt {d}/cols.txt --out {d}/cols.txt", ["--out {d}/cols.txt: is the --gt file"]),
+        ["convert-output-is-the-input"] = (null, "convert {d}/sub.json {d}/sub.json --to suite", ["output {d}/sub.json: is the input file"]),
+        ["convert-output-is-a-folder"] = (d => Directory.CreateDirectory(Path.Combine(d, "weights")), "convert {d}/sub.json {d}/weights --to suite",
+            ["output {d}/weights: is a folder; give a file name"]),
+        ["synth-out-is-a-file"] = (null, "synth --out {d}/gt.jsonl --train-videos 1 --val-videos 0 --test-videos 0", ["--out {d}/gt.jsonl: is a file, not a folder"]),
         // JSON of the wrong shape
         ["gt-desc-id-is-a-string"] = (d => Write(d, "bad.jsonl", Gt.Replace("\"desc_id\": 2", "\"desc_id\": \"2\"")),
             "eval --submission {d}/sub.json --gt {d}/bad.jsonl", ["{d}/bad.jsonl:2: key 'desc_id' must be an integer, got a string \"2\""]),
@@ -89,6 +93,9 @@ public class BadInputCliTests
         ["unknown-option"] = (null, "eval --submission {d}/sub.json --gt {d}/gt.jsonl --bogus", ["Unrecognized command or argument '--bogus'"]),
         ["missing-required-option"] = (null, "eval --submission {d}/sub.json", ["Option '--gt' is required"]),
         ["no-command"] = (null, "", ["Required command was not provided"]),
+        ["synth-negative-count"] = (null, "synth --out {d}/corpus --train-videos -1", ["out of range: --train-videos"]),
+        ["synth-count-not-a-number"] = (null, "synth --out {d}/corpus --val-videos many", ["Cannot parse argument 'many' for option '--val-videos'"]),
+        ["convert-input-missing"] = (null, "convert {d}/nope.ckpt {d}/out.safetensors", ["input {d}/nope.ckpt: does not exist"]),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
