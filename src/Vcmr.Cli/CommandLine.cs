@@ -26,7 +26,7 @@ internal static class CommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) console.WriteLine($"error: {error.Message}");
+            foreach (var error in parse.Errors) console.WriteLine($"error: {error.Message.ReplaceLineEndings(" ")}");
             var command = parse.CommandResult.Command;
             console.WriteLine($"usage: {(command == root ? "vcmr" : $"vcmr {command.Name}")} --help");
             return InputError;
@@ -52,7 +52,7 @@ internal static class CommandLine
         }
         catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            console.WriteLine($"error: {e.Message}");
+            console.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return InputError;
         }
     }

@@ -38,7 +38,7 @@ public static class CommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) console.WriteLine($"error: {error.Message}");
+            foreach (var error in parse.Errors) console.WriteLine($"error: {error.Message.ReplaceLineEndings(" ")}");
             console.WriteLine($"usage: vcmr-notebooks {(parse.CommandResult.Command == root ? "" : "run ")}--help");
             return Suite.UsageError;
         }

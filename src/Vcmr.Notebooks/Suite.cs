@@ -45,7 +45,7 @@ public static class Suite
         }
         catch (Exception e) when (e is NotebookFormatException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            console.WriteLine($"error: {e.Message}");
+            console.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return UsageError;
         }
 

@@ -96,6 +96,7 @@ public class BadInputTests
         ["timeout-huge"] = (new() { ["ok.ipynb"] = Ok }, "run {d}/nbs --output {d}/out --timeout 1e300", "--timeout 1e300: must be a number of seconds above 0"),
         ["timeout-text"] = (new() { ["ok.ipynb"] = Ok }, "run {d}/nbs --output {d}/out --timeout soon", "--timeout soon: must be a number of seconds above 0"),
         ["param-twice"] = (new() { ["ok.ipynb"] = Ok }, "run {d}/nbs --output {d}/out --param seed=1 --param seed=2", "--param seed is given 2 times (1, 2); give it once"),
+        ["no-notebooks"] = (new() { ["ok.ipynb"] = Ok }, "run --output {d}/out", "Required argument missing for command: 'run'"),
         ["unknown-option"] = (new() { ["ok.ipynb"] = Ok }, "run {d}/nbs --outptu {d}/out", "--outptu: no such notebook or folder (a misspelt option? see run --help)"),
         ["nuget-config-is-a-folder"] = (new() { ["ok.ipynb"] = Ok }, "run {d}/nbs --output {d}/out --nuget-config {d}/nbs", "--nuget-config {d}/nbs: is a folder, not a file"),
         ["output-is-a-file"] = (new() { ["ok.ipynb"] = Ok }, "run {d}/nbs --output {d}/nbs/ok.ipynb", "--output {d}/nbs/ok.ipynb: is a file, not a folder"),

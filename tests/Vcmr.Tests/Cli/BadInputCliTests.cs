@@ -96,6 +96,10 @@ public class BadInputCliTests
         ["synth-negative-count"] = (null, "synth --out {d}/corpus --train-videos -1", ["out of range: --train-videos"]),
         ["synth-count-not-a-number"] = (null, "synth --out {d}/corpus --val-videos many", ["Cannot parse argument 'many' for option '--val-videos'"]),
         ["convert-input-missing"] = (null, "convert {d}/nope.ckpt {d}/out.safetensors", ["input {d}/nope.ckpt: does not exist"]),
+        ["convert-config-missing"] = (null, "convert {d}/sub.json {d}/out.safetensors --config {d}/cfg.json", ["--config {d}/cfg.json: does not exist"]),
+        ["convert-unknown-format"] = (null, "convert {d}/sub.json {d}/out.pt --to onnx", ["Cannot parse argument 'onnx' for option '--to'"]),
+        ["convert-input-not-a-model"] = (null, "convert {d}/sub.json {d}/out.pt", ["{d}/sub.json is not a model file"]),
+        ["synth-negative-noise"] = (null, "synth --out {d}/corpus --noise -1", ["out of range: --noise"]),
     };
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
