@@ -38,10 +38,10 @@ public static class Suite
             if (overrides.GroupBy(o => o.Key).FirstOrDefault(g => g.Count() > 1) is { } twice)
                 throw new ArgumentException($"--param {twice.Key} is given {twice.Count()} times ({string.Join(", ", twice.Select(o => o.Value))}); give it once");
             notebooks = Resolve(inputs).Select(p => (p, Notebook.Load(p))).ToList();
-            CheckOutputs(notebooks.Select(n => n.Path).ToList(), output);
             foreach (var (_, notebook) in notebooks) NotebookRunner.Validate(notebook);
             foreach (var (path, notebook, mine) in Parameters.Distribute(notebooks, overrides))
                 Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine, packages);
+            CheckOutputs(notebooks.Select(n => n.Path).ToList(), output);
         }
         catch (Exception e) when (e is NotebookFormatException or ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -129,7 +129,7 @@ public static class Suite
         }
         catch (IOException e)
         {
-            throw new IOException($"--output {output}: cannot write there ({(e.InnerException ?? e).Message})", e);
+            throw new IOException($"--output {output}: cannot write there ({e.InnerException?.Message})", e);
         }
     }
 

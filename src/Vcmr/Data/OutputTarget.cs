@@ -35,23 +35,22 @@ internal static class OutputTarget
         return full;
     }
 
-    /// <summary>Creates the folder of <paramref name="path"/> and a file beside it, then deletes that file: a folder
-    /// where nothing can be written is found before the work that would write there.</summary>
+    /// <summary>
+    /// Creates and deletes a file in the nearest existing folder of <paramref name="path"/>: a place where nothing can
+    /// be written is found before the work that would write there, and no folder is created by the check.
+    /// </summary>
     public static void CheckWritable(string path)
     {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        while (dir != null && !Directory.Exists(dir)) dir = Path.GetDirectoryName(dir);
+        if (dir == null) return;
         try
         {
-            string probe = AtomicFile.TempPath(path);
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            using (File.Create(Path.Combine(dir, $".write-check-{Environment.ProcessId}-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose)) { }
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"{path}: cannot write there ({e.Message})", e);
-        }
-        catch (IOException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new IOException($"{path}: cannot write there ({e.Message})", e);
+            throw new IOException($"{path}: cannot write in {dir} ({e.Message})", e);
         }
     }
 

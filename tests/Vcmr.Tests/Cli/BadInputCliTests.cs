@@ -85,6 +85,8 @@ public class BadInputCliTests
         ["submission-is-a-folder"] = (d => Directory.CreateDirectory(Path.Combine(d, "preds")),
             "eval --submission {d}/preds --gt {d}/gt.jsonl", ["--submission {d}/preds: is a folder, not a file"]),
         ["submission-is-empty"] = (d => Write(d, "bad.json", ""), "eval --submission {d}/bad.json --gt {d}/gt.jsonl", ["{d}/bad.json: the file is empty"]),
+        ["bad-submission-leaves-no-out-folder"] = (d => Write(d, "bad.json", "{"), "eval --submission {d}/bad.json --gt {d}/gt.jsonl --out {d}/results/metrics.json",
+            ["{d}/bad.json: not valid JSON"]),
         ["submission-is-cut-off"] = (d => Write(d, "bad.json", Submission()[..60]), "eval --submission {d}/bad.json --gt {d}/gt.jsonl", ["{d}/bad.json: not valid JSON"]),
         ["gt-is-empty"] = (d => Write(d, "bad.jsonl", "\n"), "eval --submission {d}/sub.json --gt {d}/bad.jsonl", ["{d}/bad.jsonl: no queries (an empty ground-truth file)"]),
         ["sim-is-not-npy"] = (d => Write(d, "bad.npy", "hello"), "retrieval-eval --sim {d}/bad.npy", ["{d}/bad.npy: not a .npy file"]),
