@@ -40,6 +40,8 @@ public sealed record SynthCorpus(string Dir) : ITvrCorpus
     public string QueryFeatures => Path.Combine(Dir, "query_feature.h5");
     public string Subtitles => Path.Combine(Dir, "tvqa_preprocessed_subtitles.jsonl");
     public string Manifest => Path.Combine(Dir, "manifest.json");
+    /// <summary>Every file the generator writes besides the manifest.</summary>
+    public IEnumerable<string> Files => [.. SynthPlan.Splits.Select(Annotations), VideoIndexPath, Subtitles, VideoFeatures, SubtitleFeatures, QueryFeatures];
     /// <summary>The synthetic video features are raw (not pre-normalised), so the reference's default normalisation applies.</summary>
     public FeatureOptions FeatureOptions => new();
 }
@@ -58,7 +60,11 @@ public static class TvrSynth
     // Bump when the generated content changes for the same options, so cached corpora are regenerated.
     private const int FormatVersion = 4;
 
-    /// <summary>Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options.</summary>
+    /// <summary>
+    /// Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options. A folder
+    /// that holds files of the corpus's names but no manifest was not written here (a real release, say) and is
+    /// refused with an <see cref="IOException"/> naming them, before anything is written.
+    /// </summary>
     public static SynthCorpus Generate(string dir, SynthOptions options)
     {
         options.Validate();
@@ -66,8 +72,13 @@ public static class TvrSynth
         var corpus = new SynthCorpus(dir);
         string manifest = JsonSerializer.Serialize(new { FormatVersion, Options = options });
         if (File.Exists(corpus.Manifest) && File.ReadAllText(corpus.Manifest) == manifest) return corpus;
+        var foreign = corpus.Files.Where(File.Exists).ToList();
+        if (!File.Exists(corpus.Manifest) && foreign.Count > 0)
+            throw new IOException($"{dir}: holds {string.Join(", ", foreign.Select(Path.GetFileName))} but no manifest.json of a synthetic corpus, "
+                + "so the generator would overwrite files it did not write (a real release?); give an empty folder or delete them");
         Directory.CreateDirectory(dir);
-        if (File.Exists(corpus.Manifest)) File.Delete(corpus.Manifest); // files below are about to change
+        // Until the final manifest: an unfinished one marks the files below as the generator's, about to change.
+        AtomicFile.WriteAllText(corpus.Manifest, JsonSerializer.Serialize(new { FormatVersion, Options = options, Unfinished = true }));
 
         var videos = SynthPlan.Create(options, Seeding.Rng(options.Seed, "tvr-synth"));
         foreach (string split in SynthPlan.Splits)
@@ -76,7 +87,7 @@ public static class TvrSynth
             s => (IReadOnlyDictionary<string, VideoEntry>)videos.Where(v => v.Split == s).ToDictionary(v => v.VidName, v => v.Entry))).Write(corpus.VideoIndexPath);
         TvrSubtitles.Write(corpus.Subtitles, videos.Select(v => (v.VidName, v.Subtitles)));
         WriteFeatures(corpus, options, videos);
-        AtomicFile.WriteAllText(corpus.Manifest, manifest); // last: a corpus without a manifest is incomplete
+        AtomicFile.WriteAllText(corpus.Manifest, manifest); // last: a corpus without this manifest is unfinished
         return corpus;
     }
 

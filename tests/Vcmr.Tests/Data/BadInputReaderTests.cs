@@ -191,6 +191,17 @@ public class BadInputReaderTests
     }
 
     [Fact]
+    public void TheGeneratorNeverWritesOverFilesItDidNotWrite()
+    {
+        string dir = Folder();
+        File.WriteAllText(Path.Combine(dir, "tvr_val_release.jsonl"), "real annotations");
+        var before = FolderSnapshot.Take(dir);
+        var e = Assert.Throws<IOException>(() => TvrSynth.Generate(dir, new SynthOptions(TrainVideos: 1, ValVideos: 1, TestVideos: 0, VideoDim: 8, TextDim: 8)));
+        Assert.StartsWith($"{dir}: holds tvr_val_release.jsonl but no manifest.json of a synthetic corpus", e.Message);
+        before.AssertUnchanged();
+    }
+
+    [Fact]
     public void FeatureOptionsAndNotebookParametersNameTheOption()
     {
         int valVideos = 0;
