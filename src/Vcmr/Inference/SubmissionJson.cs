@@ -8,10 +8,10 @@ namespace Vcmr.Inference;
 /// <c>[video_idx, st, ed, score]</c>). Bad rows are collected per task and reported together: the first few desc_ids
 /// and the count, so one bad model output does not need one run per error.
 /// <para>
-/// What the official eval.py scores is read where its meaning is unambiguous: a UTF-8 byte-order mark; integral
-/// floats for video indices and desc_ids (20092.0, what numpy's tolist() writes); Python's NaN, Infinity and
-/// -Infinity literals for the score, which eval.py ignores, as it ignores any values after [video_idx, st, ed] (a
-/// row of three values gets a NaN score). Where the suite stays stricter, the message says what eval.py would have
+/// What the official eval.py scores is read where its meaning is unambiguous: integral floats for video indices and
+/// desc_ids (20092.0, what numpy's tolist() writes); Python's NaN, Infinity and -Infinity literals for the score,
+/// which eval.py ignores, as it ignores any values after [video_idx, st, ed] (a row of three values gets a NaN
+/// score). A UTF-8 byte-order mark is skipped too (eval.py's json.load rejects one, for no reason a user can see). Where the suite stays stricter, the message says what eval.py would have
 /// done instead (a fractional or string video index, a non-finite or reversed span: eval.py silently counts the
 /// prediction as a miss).
 /// </para>
