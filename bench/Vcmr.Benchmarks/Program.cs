@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vcmr.Benchmarks;
+using Vcmr.Data;
 using Vcmr.Runtime;
 
 var benchmarks = typeof(IBenchmark).Assembly.GetTypes()
@@ -26,11 +27,7 @@ int width = results.Keys.Max(k => k.Length);
 foreach (var (key, value) in results) Console.WriteLine($"{key.PadRight(width)}  {value}");
 var root = new DirectoryInfo(AppContext.BaseDirectory);
 while (root.Parent != null && !File.Exists(Path.Combine(root.FullName, "Vcmr.Notebooks.sln"))) root = root.Parent;
-string dir = Path.Combine(root.FullName, "artifacts", "bench");
-Directory.CreateDirectory(dir);
-string path = Path.GetFullPath(Path.Combine(dir, $"{bench.Name}.json"));
-string temp = path + ".tmp";
-File.WriteAllText(temp, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
-File.Move(temp, path, overwrite: true);
+string path = Path.Combine(root.FullName, "artifacts", "bench", $"{bench.Name}.json");
+AtomicFile.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"written {path}");
 return 0;

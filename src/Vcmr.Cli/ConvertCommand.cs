@@ -8,7 +8,7 @@ namespace Vcmr.Cli;
 /// model weights from one format to another.</summary>
 internal static class ConvertCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter console)
     {
         var input = new Argument<FileInfo>("input") { Description = "a suite checkpoint, a PyTorch file (the reference's training checkpoint or a state dict) or a safetensors file; the format is read from the file" };
         var output = new Argument<FileInfo>("output") { Description = "the file to write (written whole or not at all)" };
@@ -20,14 +20,16 @@ internal static class ConvertCommand
             input, output, to, config, stateDictOnly,
         };
         command.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(to), parse.GetValue(config),
-            parse.GetValue(stateDictOnly), Console.Out));
+            parse.GetValue(stateDictOnly), console));
         return command;
     }
 
-    internal static int Run(FileInfo input, FileInfo output, WeightFormat? to, FileInfo? config, bool stateDictOnly, TextWriter console)
-    {
-        try
+    internal static int Run(FileInfo input, FileInfo output, WeightFormat? to, FileInfo? config, bool stateDictOnly, TextWriter console) =>
+        CommandLine.Guard(console, () =>
         {
+            CommandLine.CheckInput(input, "input");
+            if (config != null) CommandLine.CheckInput(config, "--config");
+            CommandLine.CheckOutput(output, "output", config == null ? [(input, "input")] : [(input, "input"), (config, "--config")]);
             var format = to ?? FormatOf(output);
             if (stateDictOnly && format != WeightFormat.PyTorch)
                 throw new ArgumentException($"--state-dict-only applies to PyTorch output, not {format}");
@@ -38,14 +40,8 @@ internal static class ConvertCommand
                 $"XML ({ModelFiles.Summary(model.Config)}){(userConfig is null ? "" : $", config from {config!.FullName}")}");
             ModelFiles.Save(model, output.FullName, format, loaded.Epoch ?? 0, stateDictOnly);
             console.WriteLine($"written {output.FullName}: {Describe(format, stateDictOnly)}");
-            return 0;
-        }
-        catch (Exception e) when (e is DataFormatException or FileNotFoundException or ArgumentException)
-        {
-            console.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-    }
+            return CommandLine.Success;
+        });
 
     internal static WeightFormat FormatOf(FileInfo output) => output.Extension.ToLowerInvariant() switch
     {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using Vcmr.Data;
 using Vcmr.Evaluation;
 
 namespace Vcmr.Cli;
@@ -8,7 +7,7 @@ namespace Vcmr.Cli;
 /// <summary><c>vcmr eval --submission FILE --gt FILE [--out metrics.json]</c>: the official TVR evaluation.</summary>
 internal static class EvalCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter console)
     {
         var submission = new Option<FileInfo>("--submission") { Description = "TVR submission JSON (video2idx, VCMR, SVMR, VR)", Required = true };
         var gt = new Option<FileInfo>("--gt") { Description = "ground-truth jsonl, e.g. tvr_val_release.jsonl", Required = true };
@@ -17,32 +16,20 @@ internal static class EvalCommand
         {
             submission, gt, output,
         };
-        command.SetAction(parse => Run(parse.GetValue(submission)!, parse.GetValue(gt)!, parse.GetValue(output), Console.Out));
+        command.SetAction(parse => Run(parse.GetValue(submission)!, parse.GetValue(gt)!, parse.GetValue(output), console));
         return command;
     }
 
-    internal static int Run(FileInfo submission, FileInfo gt, FileInfo? output, TextWriter console)
+    internal static int Run(FileInfo submission, FileInfo gt, FileInfo? output, TextWriter console) => CommandLine.Guard(console, () =>
     {
-        foreach (var file in new[] { submission, gt })
-            if (!file.Exists)
-            {
-                console.WriteLine($"error: {file.FullName} does not exist");
-                return 1;
-            }
-        TvrEvalResult result;
-        try
-        {
-            result = TvrEvaluation.EvaluateFiles(submission.FullName, gt.FullName, output?.FullName);
-        }
-        catch (DataFormatException e)
-        {
-            console.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        CommandLine.CheckInput(submission, "--submission");
+        CommandLine.CheckInput(gt, "--gt");
+        if (output != null) CommandLine.CheckOutput(output, "--out", (submission, "--submission"), (gt, "--gt"));
+        var result = TvrEvaluation.EvaluateFiles(submission.FullName, gt.FullName, output?.FullName);
         console.Write(Format(result));
         if (output != null) console.WriteLine($"written {output.FullName}");
-        return 0;
-    }
+        return CommandLine.Success;
+    });
 
     /// <summary>One block per table: keys as columns, values below them.</summary>
     internal static string Format(TvrEvalResult result)

@@ -9,7 +9,7 @@ namespace Vcmr.Cli;
 /// <summary><c>vcmr retrieval-eval --sim FILE.npy [--gt FILE] [--out metrics.json]</c>: text-video retrieval metrics.</summary>
 internal static class RetrievalEvalCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter console)
     {
         var sim = new Option<FileInfo>("--sim") { Description = "similarity matrix .npy, float32/float64, S[text, video] (TextVR sim_matrix.npy)", Required = true };
         var gt = new Option<FileInfo?>("--gt") { Description = "text file, one line per row: the 0-based ground-truth video column (default: TextVR's diagonal layout)" };
@@ -18,36 +18,25 @@ internal static class RetrievalEvalCommand
         {
             sim, gt, output,
         };
-        command.SetAction(parse => Run(parse.GetValue(sim)!, parse.GetValue(gt), parse.GetValue(output), Console.Out));
+        command.SetAction(parse => Run(parse.GetValue(sim)!, parse.GetValue(gt), parse.GetValue(output), console));
         return command;
     }
 
-    internal static int Run(FileInfo sim, FileInfo? gt, FileInfo? output, TextWriter console)
+    internal static int Run(FileInfo sim, FileInfo? gt, FileInfo? output, TextWriter console) => CommandLine.Guard(console, () =>
     {
-        foreach (var file in gt == null ? [sim] : new[] { sim, gt })
-            if (!file.Exists)
-            {
-                console.WriteLine($"error: {file.FullName} does not exist");
-                return 1;
-            }
+        CommandLine.CheckInput(sim, "--sim");
+        if (gt != null) CommandLine.CheckInput(gt, "--gt");
+        if (output != null) CommandLine.CheckOutput(output, "--out", gt == null ? [(sim, "--sim")] : [(sim, "--sim"), (gt, "--gt")]);
+        var matrix = NpyFile.Read(sim.FullName);
+        var gtVideo = gt == null ? null : ReadGroundTruth(gt.FullName);
         RetrievalResult result;
         try
         {
-            var matrix = NpyFile.Read(sim.FullName);
-            var gtVideo = gt == null ? null : ReadGroundTruth(gt.FullName);
-            try
-            {
-                result = RetrievalMetrics.Evaluate(matrix, gtVideo);
-            }
-            catch (ArgumentException e)
-            {
-                throw new DataFormatException($"{sim.FullName}{(gt == null ? "" : $" with {gt.FullName}")}: {e.Message}", e);
-            }
+            result = RetrievalMetrics.Evaluate(matrix, gtVideo);
         }
-        catch (DataFormatException e)
+        catch (ArgumentException e)
         {
-            console.WriteLine($"error: {e.Message}");
-            return 1;
+            throw new DataFormatException($"{sim.FullName}{(gt == null ? "" : $" with {gt.FullName}")}: {e.Message}", e);
         }
         console.Write(Format(result));
         if (output != null)
@@ -55,22 +44,20 @@ internal static class RetrievalEvalCommand
             result.Save(output.FullName);
             console.WriteLine($"written {output.FullName}");
         }
-        return 0;
-    }
+        return CommandLine.Success;
+    });
 
-    /// <summary>One integer per line; a bad line is reported with its number.</summary>
+    /// <summary>One integer per line (blank lines at the end are ignored); a bad line is reported with its number.</summary>
     internal static int[] ReadGroundTruth(string path)
     {
-        var gt = new List<int>();
-        int lineNo = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (!int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int video))
-                throw new DataFormatException($"{path}:{lineNo}: '{line}' is not a non-negative integer video column");
-            gt.Add(video);
-        }
-        return [.. gt];
+        var lines = File.ReadAllLines(path);
+        int count = lines.Length;
+        while (count > 0 && string.IsNullOrWhiteSpace(lines[count - 1])) count--;
+        var gt = new int[count];
+        for (int i = 0; i < count; i++)
+            if (!int.TryParse(lines[i].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out gt[i]))
+                throw new DataFormatException($"{path}:{i + 1}: '{lines[i]}' is not a non-negative integer video column");
+        return gt;
     }
 
     internal static string Format(RetrievalResult result)

@@ -8,7 +8,7 @@ namespace Vcmr.Cli;
 /// <summary><c>vcmr synth --out DIR [sizes]</c>: writes a synthetic corpus in the TVR release formats (data/README.md).</summary>
 internal static class SynthCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter console)
     {
         var defaults = new SynthOptions();
         var output = new Option<DirectoryInfo>("--out") { Description = "folder of the corpus (reused when its manifest has the same options)", Required = true };
@@ -29,27 +29,28 @@ internal static class SynthCommand
             TrainVideos = parse.GetValue(train), ValVideos = parse.GetValue(val), TestVideos = parse.GetValue(test),
             QueriesPerVideo = parse.GetValue(queries), VideoDim = parse.GetValue(videoDim), TextDim = parse.GetValue(textDim),
             Noise = parse.GetValue(noise), Seed = parse.GetValue(seed),
-        }, Console.Out));
+        }, console));
         return command;
     }
 
     private static Option<int> Int(string name, int fallback, string description) =>
         new(name) { Description = description, DefaultValueFactory = _ => fallback };
 
-    internal static int Run(DirectoryInfo output, SynthOptions options, TextWriter console)
+    internal static int Run(DirectoryInfo output, SynthOptions options, TextWriter console) => CommandLine.Guard(console, () =>
     {
         var invalid = new (string Option, bool Bad)[]
         {
             ("--train-videos", options.TrainVideos < 0), ("--val-videos", options.ValVideos < 0), ("--test-videos", options.TestVideos < 0),
             ("--queries-per-video", options.QueriesPerVideo < 1), ("--video-dim", options.VideoDim < 1), ("--text-dim", options.TextDim < 1),
-            ("--noise", !(options.Noise >= 0)),
+            ("--noise", !(options.Noise >= 0) || float.IsInfinity(options.Noise)),
         }.Where(o => o.Bad).Select(o => o.Option).ToList();
         if (options.TrainVideos + options.ValVideos + options.TestVideos == 0) invalid.Add("--train-videos/--val-videos/--test-videos (all 0)");
         if (invalid.Count > 0)
         {
             console.WriteLine($"error: out of range: {string.Join(", ", invalid)} (video counts >= 0, queries and widths >= 1, noise >= 0)");
-            return 1;
+            return CommandLine.InputError;
         }
+        CommandLine.CheckOutputFolder(output, "--out");
         var corpus = new SynthCorpus(output.FullName);
         int videos = options.TrainVideos + options.ValVideos + options.TestVideos;
         console.WriteLine($"synthetic corpus: {options.TrainVideos}/{options.ValVideos}/{options.TestVideos} train/val/test videos, " +
@@ -62,6 +63,6 @@ internal static class SynthCommand
         long bytes = Directory.EnumerateFiles(corpus.Dir).Sum(f => new FileInfo(f).Length);
         console.WriteLine($"{(reused ? "reused" : "written")} {corpus.Dir} ({(bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture)} MB" +
             $"{(reused ? ", same options" : $" in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s")})");
-        return 0;
-    }
+        return CommandLine.Success;
+    });
 }

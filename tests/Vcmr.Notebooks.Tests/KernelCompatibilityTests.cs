@@ -59,7 +59,7 @@ public class KernelCompatibilityTests
         var console = new StringWriter();
         int code = await Suite.RunAsync([path], new RunOptions(dir, []), console);
         Assert.Equal(1, code);
-        Assert.Equal($"error: --output {dir}: writing there would overwrite the source notebook {path}", console.ToString().Trim());
+        Assert.Equal($"error: --output {dir}: writing self.ipynb there would overwrite the source notebook {path}", console.ToString().Trim());
         Assert.Equal(before, File.ReadAllText(path));
     }
 

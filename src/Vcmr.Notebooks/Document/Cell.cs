@@ -72,14 +72,64 @@ public sealed partial class Cell
         return lines;
     }
 
+    /// <summary>
+    /// A view over a cell object after checking the fields the runner reads: cell_type, source (a string or a list of
+    /// strings), metadata (an object), metadata.tags (a list of strings) and the kernel name fields (strings).
+    /// </summary>
     internal static Cell From(string notebook, int number, JsonObject json)
     {
+        string where = $"{notebook}: cell {number}";
         string? type = json["cell_type"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
         if (type is not ("code" or "markdown" or "raw"))
-            throw new NotebookFormatException($"{notebook}: cell {number}: missing or unknown 'cell_type' ({type ?? "none"})");
-        if (json["source"] is not (JsonArray or JsonValue))
-            throw new NotebookFormatException($"{notebook}: cell {number}: missing 'source'");
+            throw new NotebookFormatException($"{where}: 'cell_type' must be \"code\", \"markdown\" or \"raw\", got {Shown(json["cell_type"])}");
+        if (!json.ContainsKey("source")) throw new NotebookFormatException($"{where}: missing 'source'");
+        CheckText(json["source"], $"{where}: 'source'");
+        if (json.ContainsKey("metadata"))
+        {
+            var metadata = json["metadata"] as JsonObject ?? throw Expected(where, "metadata", "an object", json["metadata"]);
+            if (metadata.ContainsKey("tags"))
+            {
+                if (metadata["tags"] is not JsonArray tags || tags.Any(t => !IsString(t)))
+                    throw Expected(where, "metadata.tags", "a list of strings", metadata["tags"]);
+            }
+            foreach (var (section, key) in new[] { ("polyglot_notebook", "kernelName"), ("dotnet_interactive", "language") })
+            {
+                if (!metadata.ContainsKey(section)) continue;
+                var kernel = metadata[section] as JsonObject ?? throw Expected(where, $"metadata.{section}", "an object", metadata[section]);
+                if (kernel.ContainsKey(key) && !IsString(kernel[key])) throw Expected(where, $"metadata.{section}.{key}", "a string", kernel[key]);
+            }
+        }
         return new Cell(json, number, type);
+    }
+
+    /// <summary>Throws unless <paramref name="node"/> is an nbformat multiline string (a string or a list of strings).</summary>
+    internal static void CheckText(JsonNode? node, string what)
+    {
+        if (IsString(node) || node is JsonArray lines && lines.All(IsString)) return;
+        throw new NotebookFormatException($"{what} must be a string or a list of strings, got {Shown(node)}");
+    }
+
+    private static bool IsString(JsonNode? node) => node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String;
+
+    private static NotebookFormatException Expected(string where, string key, string expected, JsonNode? found) =>
+        new($"{where}: '{key}' must be {expected}, got {Shown(found)}");
+
+    /// <summary>A JSON value for a message: its kind and its text, cut after 60 characters.</summary>
+    internal static string Shown(JsonNode? node)
+    {
+        if (node is null) return "null";
+        string text = node.ToJsonString();
+        if (text.Length > 60) text = text[..57] + "...";
+        string kind = node.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.Object => "an object",
+            System.Text.Json.JsonValueKind.Array => "a list",
+            System.Text.Json.JsonValueKind.String => "a string",
+            System.Text.Json.JsonValueKind.Number => "a number",
+            System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "a boolean",
+            _ => "null",
+        };
+        return $"{kind} {text}";
     }
 
     /// <summary>The nbformat 4.5 cell id, if any.</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Vcmr.Data;
 
 namespace Vcmr.Notebooks.Document;
 
@@ -33,25 +34,30 @@ public sealed class Notebook
     {
         string text;
         try { text = File.ReadAllText(path); }
-        catch (IOException e) { throw new NotebookFormatException($"{path}: cannot read: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new NotebookFormatException($"{path}: cannot read: {e.Message}"); }
         return Parse(Path.GetFileName(path), text);
     }
 
     /// <summary>Parses notebook JSON; <paramref name="name"/> is used in error messages.</summary>
     public static Notebook Parse(string name, string json)
     {
+        if (string.IsNullOrWhiteSpace(json)) throw new NotebookFormatException($"{name}: the file is empty (expected an nbformat 4 notebook)");
         JsonNode? node;
         try { node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new NotebookFormatException($"{name}: invalid JSON at line {e.LineNumber + 1}: {e.Message}"); }
-        if (node is not JsonObject root) throw new NotebookFormatException($"{name}: the top level is not a JSON object");
-        if (root["nbformat"] is not JsonValue major || !major.TryGetValue(out int nbformat))
-            throw new NotebookFormatException($"{name}: missing 'nbformat'");
+        if (node is not JsonObject root) throw new NotebookFormatException($"{name}: the top level must be a JSON object, got {Cell.Shown(node)}");
+        if (!root.ContainsKey("nbformat")) throw new NotebookFormatException($"{name}: missing 'nbformat'");
+        if (root["nbformat"] is not JsonValue major || major.GetValueKind() != JsonValueKind.Number || !major.TryGetValue(out int nbformat))
+            throw new NotebookFormatException($"{name}: 'nbformat' must be an integer, got {Cell.Shown(root["nbformat"])}");
         if (nbformat != 4) throw new NotebookFormatException($"{name}: nbformat {nbformat} is not supported (need 4)");
-        if (root["cells"] is not JsonArray array) throw new NotebookFormatException($"{name}: missing 'cells' array");
+        if (root.ContainsKey("metadata") && root["metadata"] is not JsonObject)
+            throw new NotebookFormatException($"{name}: 'metadata' must be an object, got {Cell.Shown(root["metadata"])}");
+        if (!root.ContainsKey("cells")) throw new NotebookFormatException($"{name}: missing 'cells' array");
+        if (root["cells"] is not JsonArray array) throw new NotebookFormatException($"{name}: 'cells' must be a list, got {Cell.Shown(root["cells"])}");
         var cells = new List<Cell>();
         for (int i = 0; i < array.Count; i++)
         {
-            if (array[i] is not JsonObject cell) throw new NotebookFormatException($"{name}: cell {i + 1}: not a JSON object");
+            if (array[i] is not JsonObject cell) throw new NotebookFormatException($"{name}: cell {i + 1}: must be an object, got {Cell.Shown(array[i])}");
             cells.Add(Cell.From(name, i + 1, cell));
         }
         return new Notebook(name, root, cells);

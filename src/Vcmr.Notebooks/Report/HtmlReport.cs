@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Markdig;
+using Vcmr.Data;
 using Vcmr.Notebooks.Document;
 using Vcmr.Notebooks.Execution;
 
@@ -25,7 +26,9 @@ public static class HtmlReport
         """;
 
     /// <summary>File name of a notebook's page.</summary>
-    public static string PageName(NotebookResult run) => Path.GetFileNameWithoutExtension(run.Notebook.Name) + ".html";
+    public static string PageName(NotebookResult run) => PageName(run.Notebook.Name);
+
+    public static string PageName(string notebookName) => Path.GetFileNameWithoutExtension(notebookName) + ".html";
 
     /// <summary>Writes index.html and the pages into <paramref name="folder"/> (atomically, file by file).</summary>
     public static void Write(string folder, IReadOnlyList<NotebookResult> runs)

@@ -1,21 +1,19 @@
+using System.Diagnostics;
+
 namespace Vcmr.Data;
 
-/// <summary>Writes that never leave a half-written file: write a temp file beside the target, then rename.</summary>
-public static class AtomicFile
+/// <summary>
+/// The suite's one implementation of atomic writes (the runner and the benchmarks compile this file in too): a
+/// write goes to a temp file beside the target, named <c>{target}.tmp-{pid}-{guid}</c> so two writers never share
+/// one, and is renamed over the target only when complete. A writer that throws leaves the previous file and no
+/// temp file; a writer that is killed leaves the previous file and a temp file that the next write of the same
+/// target deletes (its process id is no longer running).
+/// </summary>
+internal static class AtomicFile
 {
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        string temp = TempPath(path);
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    private const string TempMarker = ".tmp-";
+
+    public static void WriteAllBytes(string path, byte[] bytes) => WriteVia(path, temp => File.WriteAllBytes(temp, bytes));
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
@@ -41,11 +39,46 @@ public static class AtomicFile
         write(stream);
     });
 
-    /// <summary>A fresh temp path beside <paramref name="path"/> (its folder is created), for writers that rename it themselves.</summary>
-    internal static string TempPath(string path)
+    /// <summary>
+    /// A fresh temp path beside <paramref name="path"/> (its folder is created), for writers that rename it
+    /// themselves; temp files of earlier writers of the same target that were killed are deleted first. A target
+    /// that is a folder, or below a regular file, is an <see cref="IOException"/> saying so, before anything is written.
+    /// </summary>
+    public static string TempPath(string path)
     {
-        string full = Path.GetFullPath(path);
+        string full = OutputTarget.CheckFile(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        DeleteStaleTemps(full);
+        return $"{full}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}";
+    }
+
+    /// <summary>True for a temp file name this class makes for some target.</summary>
+    public static bool IsTempName(string fileName) => fileName.Contains(TempMarker, StringComparison.Ordinal);
+
+    // Only temps whose writer process is gone: a live writer (another thread, another run) keeps its temp file.
+    private static void DeleteStaleTemps(string full)
+    {
+        string prefix = Path.GetFileName(full) + TempMarker;
+        foreach (string temp in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, prefix + "*"))
+        {
+            string rest = Path.GetFileName(temp)[prefix.Length..];
+            int dash = rest.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsRunning(pid)) continue;
+            try { File.Delete(temp); }
+            catch (IOException) { } // another writer is sweeping it right now
+            catch (UnauthorizedAccessException) { } // not ours to delete
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; } // no such process
+        catch (InvalidOperationException) { return false; }
     }
 }

@@ -11,4 +11,12 @@ public sealed record FeatureOptions(
     int MaxDescLen = 30,
     bool NormalizeVideo = true,
     bool NormalizeSubtitle = true,
-    bool Tef = false);
+    bool Tef = false)
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the option when a length is below 1.</summary>
+    public void Validate()
+    {
+        if (MaxCtxLen < 1) throw new ArgumentException($"FeatureOptions.MaxCtxLen (max_ctx_l) = {MaxCtxLen}: must be at least 1 clip");
+        if (MaxDescLen < 1) throw new ArgumentException($"FeatureOptions.MaxDescLen (max_desc_l) = {MaxDescLen}: must be at least 1 token");
+    }
+}

@@ -1,5 +1,6 @@
 using System.Numerics;
 using PureHDF;
+using PureHDF.Selections;
 using PureHDF.VOL.Native;
 
 namespace Vcmr.Data;
@@ -10,6 +11,12 @@ namespace Vcmr.Data;
 /// touches one dataset, so the 33 GB release is never loaded whole. Every value is checked to be finite.
 /// The key index (name -> dataset header) is built by one pass over the root group at the first read: PureHDF's
 /// per-name lookup scans the group (0.9 ms per key at 10,895 keys), which made a full pass quadratic.
+/// <para>
+/// Values are float32 as in the release; float16 and float64 datasets (h5py writes float64 by default) are converted
+/// to float32 as they are read. Any other type (integers, strings, ...) is an error naming the file, key and type,
+/// as is a file shorter than its superblock says (cut off), found when the store is opened, with the first key
+/// that lies beyond the end. All errors are <see cref="DataFormatException"/>s naming the file and the key.
+/// </para>
 /// </summary>
 public sealed class FeatureStore : IDisposable
 {
@@ -30,9 +37,17 @@ public sealed class FeatureStore : IDisposable
 
     public static FeatureStore Open(string path, int? expectedDim = null)
     {
-        if (!File.Exists(path)) throw new DataFormatException($"{path}: feature file not found");
+        DataFormatException.RequireFile(path, "feature");
         try
         {
+            long? end;
+            long length;
+            using (var stream = File.OpenRead(path))
+                (end, length) = (Hdf5EndOfFile.Read(stream), stream.Length);
+            if (end > length)
+                throw new DataFormatException($"{path}: the file is cut off: it has {length:N0} bytes, its HDF5 header says {end:N0}; "
+                    + (FirstKeyBeyondEnd(path) is { } key ? $"key '{key}' is the first that lies beyond the end" : "its key list lies beyond the end")
+                    + " (an interrupted download or copy? fetch the file again)");
             return new FeatureStore(path, H5File.OpenRead(path), expectedDim);
         }
         catch (Exception e) when (e is not DataFormatException)
@@ -51,10 +66,14 @@ public sealed class FeatureStore : IDisposable
 
     private (int Rows, int Cols) Shape(string key, NativeDataset dataset)
     {
-        ulong[] dims = dataset.Space.Dimensions;
+        ulong[] dims = Header(key, () => dataset.Space.Dimensions);
         if (dims.Length != 2)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({string.Join(", ", dims)}), expected 2-D (rows, dim)");
-        int rows = checked((int)dims[0]), cols = checked((int)dims[1]);
+        if (dims[0] == 0 || dims[1] == 0)
+            throw new DataFormatException($"{Path}: key '{key}' has shape ({dims[0]}, {dims[1]}): no values (a video needs at least one clip, a query one token)");
+        if (dims[0] * dims[1] > (ulong)Array.MaxLength)
+            throw new DataFormatException($"{Path}: key '{key}' has shape ({dims[0]}, {dims[1]}), too large for one array (a corrupt header?)");
+        int rows = (int)dims[0], cols = (int)dims[1];
         if (Dim is int d && d != cols)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({rows}, {cols}), expected feature dim {d}");
         Dim = cols;
@@ -91,26 +110,125 @@ public sealed class FeatureStore : IDisposable
     {
         string key = vidName + "-mask";
         if (!Index.TryGetValue(key, out var dataset)) return null;
-        ulong[] dims = dataset.Space.Dimensions;
-        if (dims.Length != 1)
+        ulong[] dims = Header(key, () => dataset.Space.Dimensions);
+        if (dims.Length != 1 || dims[0] > (ulong)Array.MaxLength)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({string.Join(", ", dims)}), expected 1-D (n_clips)");
-        var mask = new float[checked((int)dims[0])];
+        var mask = new float[dims[0]];
         ReadChecked(key, dataset, mask);
         return mask;
     }
 
-    private Dictionary<string, NativeDataset> Index => _index ??= _file.Children().OfType<NativeDataset>().ToDictionary(d => d.Name);
+    private Dictionary<string, NativeDataset> Index => _index ??= BuildIndex();
 
-    private NativeDataset Dataset(string key) =>
-        Index.TryGetValue(key, out var dataset) ? dataset : throw new DataFormatException($"{Path}: key '{key}' not found");
+    private Dictionary<string, NativeDataset> BuildIndex()
+    {
+        try
+        {
+            return _file.Children().OfType<NativeDataset>().ToDictionary(d => d.Name);
+        }
+        catch (Exception e)
+        {
+            throw new DataFormatException($"{Path}: cannot list the keys ({e.Message})", e);
+        }
+    }
 
+    private NativeDataset Dataset(string key)
+    {
+        if (Index.TryGetValue(key, out var dataset)) return dataset;
+        string hint = Index.Count > 0 ? $"the file has {Index.Count:N0} keys" : "the file has no datasets at its top level";
+        throw new DataFormatException($"{Path}: key '{key}' not found ({hint})");
+    }
+
+    // A dataset header is parsed at its first use; a corrupt one is named with its key.
+    private T Header<T>(string key, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is not DataFormatException)
+        {
+            throw new DataFormatException($"{Path}: key '{key}': unreadable dataset header ({e.Message})", e);
+        }
+    }
+
+    // float32 is read straight into the target; float16 and float64 through a scratch buffer, then narrowed.
     private void ReadChecked(string key, NativeDataset dataset, Span<float> target)
     {
-        dataset.Read(target);
+        var type = Header(key, () => dataset.Type);
+        bool float32 = type.Class == H5DataTypeClass.FloatingPoint && type.Size == 4;
+        try
+        {
+            if (float32) dataset.Read(target);
+            else if (type.Class == H5DataTypeClass.FloatingPoint && type.Size == 8) ReadNarrowed(key, dataset, target, ref _doubles, x => x);
+            else if (type.Class == H5DataTypeClass.FloatingPoint && type.Size == 2) ReadNarrowed(key, dataset, target, ref _halves, x => (double)x);
+            else throw new DataFormatException($"{Path}: key '{key}' holds {TypeName(type)} values; feature stores must hold floats (float16, float32 or float64)");
+        }
+        catch (Exception e) when (e is not DataFormatException)
+        {
+            throw new DataFormatException($"{Path}: key '{key}' ({TypeName(type)}): cannot read the values ({e.Message})", e);
+        }
         int bad = FirstNonFinite(target);
         if (bad >= 0)
             throw new DataFormatException(
                 $"{Path}: key '{key}' shape ({string.Join(", ", dataset.Space.Dimensions)}) has non-finite value {target[bad]} at flat index {bad}");
+    }
+
+    private double[] _doubles = [];
+    private Half[] _halves = [];
+
+    private void ReadNarrowed<T>(string key, NativeDataset dataset, Span<float> target, ref T[] scratch, Func<T, double> widen) where T : unmanaged
+    {
+        if (scratch.Length < target.Length) scratch = new T[target.Length];
+        var source = scratch.AsSpan(0, target.Length);
+        dataset.Read(source);
+        for (int i = 0; i < target.Length; i++)
+        {
+            double x = widen(source[i]);
+            target[i] = (float)x;
+            if (double.IsFinite(x) && !float.IsFinite(target[i]))
+                throw new DataFormatException($"{Path}: key '{key}' value {x} at flat index {i} does not fit in float32");
+        }
+    }
+
+    /// <summary>numpy's name of an HDF5 type ("float64", "int32", "uint8"), else its class and size.</summary>
+    private static string TypeName(IH5DataType type) => type.Class switch
+    {
+        H5DataTypeClass.FloatingPoint => $"float{8 * type.Size}",
+        H5DataTypeClass.FixedPoint => $"{(type.FixedPoint.IsSigned ? "int" : "uint")}{8 * type.Size}",
+        _ => $"{type.Class.ToString().ToLowerInvariant()} ({type.Size} bytes)",
+    };
+
+    // The first key (in file order) of a cut-off file whose last value cannot be read, or null when the key list
+    // itself cannot be read (PureHDF writes it at the end of the file; h5py near the start).
+    private static string? FirstKeyBeyondEnd(string path)
+    {
+        try
+        {
+            using var file = H5File.OpenRead(path);
+            foreach (var dataset in file.Children().OfType<NativeDataset>())
+            {
+                ulong[] dims = dataset.Space.Dimensions;
+                if (dims.Length == 0 || dims.Contains(0UL)) continue;
+                var last = new HyperslabSelection(dims.Length, [.. dims.Select(d => d - 1)], [.. dims.Select(_ => 1UL)]);
+                try
+                {
+                    switch (dataset.Type.Size) // any element type of this size reads the bytes
+                    {
+                        case 1: dataset.Read<byte[]>(fileSelection: last, memoryDims: [1]); break;
+                        case 2: dataset.Read<short[]>(fileSelection: last, memoryDims: [1]); break;
+                        case 4: dataset.Read<int[]>(fileSelection: last, memoryDims: [1]); break;
+                        case 8: dataset.Read<long[]>(fileSelection: last, memoryDims: [1]); break;
+                    }
+                }
+                catch (Exception)
+                {
+                    return dataset.Name;
+                }
+            }
+        }
+        catch (Exception) { } // the key list is cut off too
+        return null;
     }
 
     // x - x is 0 for finite x and NaN for NaN or ±inf, so one SIMD compare checks a whole vector.

@@ -32,6 +32,22 @@ public sealed record TvrRelease(string DataDir) : ITvrCorpus
     public string QueryFeatures => Path.Combine(Features, "bert_feature", "sub_query", "tvr_query_pretrained_w_sub_query.h5");
     public FeatureOptions FeatureOptions => new(NormalizeVideo: false);
 
+    /// <summary>Every file the suite needs: val annotations, the video index and the three feature files.</summary>
+    private string[] RequiredFiles => [Annotations("val"), VideoIndexPath, VideoFeatures, SubtitleFeatures, QueryFeatures];
+
     /// <summary>True when every file the suite reads (val annotations, index, the three feature files) exists.</summary>
-    public bool IsComplete => new[] { Annotations("val"), VideoIndexPath, VideoFeatures, SubtitleFeatures, QueryFeatures }.All(File.Exists);
+    public bool IsComplete => RequiredFiles.All(File.Exists);
+
+    /// <summary>The release in <paramref name="dataDir"/> after checking that every file the suite reads is there;
+    /// otherwise a <see cref="DataFormatException"/> naming each missing file.</summary>
+    public static TvrRelease Open(string dataDir)
+    {
+        if (!Directory.Exists(dataDir))
+            throw new DataFormatException($"{Path.GetFullPath(dataDir)}: no such folder (expected the data/ folder of a TVR release)");
+        var release = new TvrRelease(dataDir);
+        var missing = release.RequiredFiles.Where(f => !File.Exists(f)).Select(Path.GetFullPath).ToList();
+        if (missing.Count > 0)
+            throw new DataFormatException($"{Path.GetFullPath(dataDir)}: not a complete TVR release, missing {string.Join(", ", missing)}");
+        return release;
+    }
 }

@@ -30,6 +30,7 @@ public sealed class TvrFeatureSet : IDisposable
         Video = video;
         Subtitle = subtitle;
         Options = options ?? new FeatureOptions();
+        Options.Validate();
     }
 
     /// <summary>Opens the query, video and subtitle stores of <paramref name="corpus"/> with its feature options unless given.</summary>

@@ -20,10 +20,9 @@ public static class TvrSubtitles
 {
     public static IReadOnlyDictionary<string, IReadOnlyList<SubtitleLine>> Read(string path)
     {
-        if (!File.Exists(path)) throw new DataFormatException($"{path}: subtitle file not found");
         var videos = new Dictionary<string, IReadOnlyList<SubtitleLine>>();
         var lineOf = new Dictionary<string, int>();
-        foreach (var (line, lineNumber, where) in Lines(path))
+        foreach (var (line, lineNumber, where) in Lines(path, "subtitle"))
         {
             var (vid, lines) = Parse(line, where);
             if (lineOf.TryGetValue(vid, out int first))
@@ -38,25 +37,19 @@ public static class TvrSubtitles
     {
         return ReadObject(line, where, o =>
         {
-            var vid = Get(o, "vid_name", where);
-            string vidName = vid.ValueKind == JsonValueKind.String ? vid.GetString()! : throw Invalid("vid_name", vid, where);
+            string vidName = GetString(o, "vid_name", where);
             var sub = Get(o, "sub", where);
-            if (sub.ValueKind != JsonValueKind.Array) throw Invalid("sub", sub, where);
+            if (sub.ValueKind != JsonValueKind.Array) throw Invalid("sub", sub, where, "an array of {text, start, end}");
             var lines = new List<SubtitleLine>();
             int i = 0;
             foreach (var s in sub.EnumerateArray())
             {
                 string at = $"{where}: {vidName} sub[{i++}]";
-                if (s.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{at}: expected an object {{text, start, end}}");
-                var text = Get(s, "text", at);
-                var start = Get(s, "start", at);
-                var end = Get(s, "end", at);
-                if (text.ValueKind != JsonValueKind.String) throw Invalid("text", text, at);
-                if (start.ValueKind != JsonValueKind.Number) throw Invalid("start", start, at);
-                if (end.ValueKind != JsonValueKind.Number) throw Invalid("end", end, at);
-                double st = start.GetDouble(), ed = end.GetDouble();
+                if (s.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{at}: expected an object {{text, start, end}}, got {Shown(s)}");
+                string text = GetString(s, "text", at);
+                double st = GetNumber(s, "start", at), ed = GetNumber(s, "end", at);
                 if (st < 0 || ed < st) throw new DataFormatException($"{at}: span [{st}, {ed}] is negative or ends before it starts");
-                lines.Add(new SubtitleLine(text.GetString()!, st, ed));
+                lines.Add(new SubtitleLine(text, st, ed));
             }
             return (vidName, lines);
         });

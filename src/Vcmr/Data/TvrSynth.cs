@@ -14,7 +14,21 @@ public sealed record SynthOptions(
     int TextDim = 768,
     float Noise = 0.5f,
     double SpeechProbability = 0.7,
-    int Seed = 2018);
+    int Seed = 2018)
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first option out of its range (checked before anything is written).</summary>
+    public void Validate()
+    {
+        foreach (var (name, count) in new[] { (nameof(TrainVideos), TrainVideos), (nameof(ValVideos), ValVideos), (nameof(TestVideos), TestVideos) })
+            if (count < 0) throw new ArgumentException($"SynthOptions.{name} = {count}: must be 0 or more");
+        if (TrainVideos + ValVideos + TestVideos == 0) throw new ArgumentException("SynthOptions: TrainVideos, ValVideos and TestVideos are all 0: a corpus needs a video");
+        if (QueriesPerVideo < 1) throw new ArgumentException($"SynthOptions.QueriesPerVideo = {QueriesPerVideo}: must be at least 1");
+        if (VideoDim < 1) throw new ArgumentException($"SynthOptions.VideoDim = {VideoDim}: must be at least 1");
+        if (TextDim < 1) throw new ArgumentException($"SynthOptions.TextDim = {TextDim}: must be at least 1");
+        if (!(Noise >= 0) || float.IsInfinity(Noise)) throw new ArgumentException($"SynthOptions.Noise = {Noise}: must be a finite number, 0 or more");
+        if (!(SpeechProbability is >= 0 and <= 1)) throw new ArgumentException($"SynthOptions.SpeechProbability = {SpeechProbability}: must be a probability in [0, 1]");
+    }
+}
 
 /// <summary>File layout of a synthetic corpus (the names of the real release's files, all in one folder).</summary>
 public sealed record SynthCorpus(string Dir) : ITvrCorpus
@@ -26,6 +40,8 @@ public sealed record SynthCorpus(string Dir) : ITvrCorpus
     public string QueryFeatures => Path.Combine(Dir, "query_feature.h5");
     public string Subtitles => Path.Combine(Dir, "tvqa_preprocessed_subtitles.jsonl");
     public string Manifest => Path.Combine(Dir, "manifest.json");
+    /// <summary>Every file the generator writes besides the manifest.</summary>
+    public IEnumerable<string> Files => [.. SynthPlan.Splits.Select(Annotations), VideoIndexPath, Subtitles, VideoFeatures, SubtitleFeatures, QueryFeatures];
     /// <summary>The synthetic video features are raw (not pre-normalised), so the reference's default normalisation applies.</summary>
     public FeatureOptions FeatureOptions => new();
 }
@@ -44,14 +60,25 @@ public static class TvrSynth
     // Bump when the generated content changes for the same options, so cached corpora are regenerated.
     private const int FormatVersion = 4;
 
-    /// <summary>Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options.</summary>
+    /// <summary>
+    /// Writes the corpus into <paramref name="dir"/>, or reuses it when its manifest has the same options. A folder
+    /// that holds files of the corpus's names but no manifest was not written here (a real release, say) and is
+    /// refused with an <see cref="IOException"/> naming them, before anything is written.
+    /// </summary>
     public static SynthCorpus Generate(string dir, SynthOptions options)
     {
+        options.Validate();
+        OutputTarget.CheckFolder(dir);
         var corpus = new SynthCorpus(dir);
         string manifest = JsonSerializer.Serialize(new { FormatVersion, Options = options });
         if (File.Exists(corpus.Manifest) && File.ReadAllText(corpus.Manifest) == manifest) return corpus;
+        var foreign = corpus.Files.Where(File.Exists).ToList();
+        if (!File.Exists(corpus.Manifest) && foreign.Count > 0)
+            throw new IOException($"{dir}: holds {string.Join(", ", foreign.Select(Path.GetFileName))} but no manifest.json of a synthetic corpus, "
+                + "so the generator would overwrite files it did not write (a real release?); give an empty folder or delete them");
         Directory.CreateDirectory(dir);
-        if (File.Exists(corpus.Manifest)) File.Delete(corpus.Manifest); // files below are about to change
+        // Until the final manifest: an unfinished one marks the files below as the generator's, about to change.
+        AtomicFile.WriteAllText(corpus.Manifest, JsonSerializer.Serialize(new { FormatVersion, Options = options, Unfinished = true }));
 
         var videos = SynthPlan.Create(options, Seeding.Rng(options.Seed, "tvr-synth"));
         foreach (string split in SynthPlan.Splits)
@@ -60,7 +87,7 @@ public static class TvrSynth
             s => (IReadOnlyDictionary<string, VideoEntry>)videos.Where(v => v.Split == s).ToDictionary(v => v.VidName, v => v.Entry))).Write(corpus.VideoIndexPath);
         TvrSubtitles.Write(corpus.Subtitles, videos.Select(v => (v.VidName, v.Subtitles)));
         WriteFeatures(corpus, options, videos);
-        AtomicFile.WriteAllText(corpus.Manifest, manifest); // last: a corpus without a manifest is incomplete
+        AtomicFile.WriteAllText(corpus.Manifest, manifest); // last: a corpus without this manifest is unfinished
         return corpus;
     }
 

@@ -28,46 +28,41 @@ public sealed class VideoIndex
     public static VideoIndex Create(IReadOnlyDictionary<string, IReadOnlyDictionary<string, VideoEntry>> splits) =>
         new(splits.ToDictionary(s => s.Key, s => s.Value.ToDictionary(v => v.Key, v => v.Value)));
 
-    /// <summary>Reads and checks the file: every entry is [duration > 0, integer index], indices unique across splits.</summary>
+    /// <summary>
+    /// Reads and checks the file: every entry is [duration &gt; 0, integer index] (5.0 counts as 5), indices unique
+    /// across splits. Errors name the file and the key path (split/vid_name).
+    /// </summary>
     public static VideoIndex Read(string path)
     {
-        JsonDocument doc;
-        try
+        using var doc = JsonFields.ParseFile(path, "video index");
+        const string Layout = "{split: {vid_name: [duration, video_idx]}}";
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new DataFormatException($"{path}: expected an object {Layout}, got {JsonFields.Kind(doc.RootElement)}");
+        var splits = new Dictionary<string, Dictionary<string, VideoEntry>>();
+        var seen = new Dictionary<int, string>();
+        foreach (var split in doc.RootElement.EnumerateObject())
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new DataFormatException($"{path}: not valid JSON ({e.Message})", e);
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new DataFormatException($"{path}: expected an object {{split: {{vid_name: [duration, video_idx]}}}}");
-            var splits = new Dictionary<string, Dictionary<string, VideoEntry>>();
-            var seen = new Dictionary<int, string>();
-            foreach (var split in doc.RootElement.EnumerateObject())
+            if (split.Value.ValueKind != JsonValueKind.Object)
+                throw new DataFormatException($"{path}: key {split.Name}: expected a split {{vid_name: [duration, video_idx]}}, got {JsonFields.Shown(split.Value)}"
+                    + " (the file is " + Layout + "; is the split level missing?)");
+            var videos = new Dictionary<string, VideoEntry>();
+            foreach (var video in split.Value.EnumerateObject())
             {
-                var videos = new Dictionary<string, VideoEntry>();
-                foreach (var video in split.Value.EnumerateObject())
-                {
-                    string key = $"{split.Name}/{video.Name}";
-                    var v = video.Value;
-                    if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2
-                        || v[0].ValueKind != JsonValueKind.Number || !v[1].TryGetInt32(out int index))
-                        throw new DataFormatException($"{path}: key {key}: expected [duration, video_idx], got {v.GetRawText()}");
-                    double duration = v[0].GetDouble();
-                    if (!(duration > 0) || double.IsInfinity(duration))
-                        throw new DataFormatException($"{path}: key {key}: duration {duration} is not positive");
-                    if (seen.TryGetValue(index, out string? other))
-                        throw new DataFormatException($"{path}: key {key}: video_idx {index} is also used by {other}");
-                    seen[index] = key;
-                    videos[video.Name] = new VideoEntry(duration, index);
-                }
-                splits[split.Name] = videos;
+                string key = $"{split.Name}/{video.Name}";
+                var v = video.Value;
+                if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2
+                    || !JsonFields.TryNumber(v[0], out double duration) || !JsonFields.TryInt(v[1], out int index))
+                    throw new DataFormatException($"{path}: key {key}: expected [duration, video_idx] (a number and an integer), got {JsonFields.Shown(v)}");
+                if (!(duration > 0))
+                    throw new DataFormatException($"{path}: key {key}: duration {duration} is not positive");
+                if (seen.TryGetValue(index, out string? other))
+                    throw new DataFormatException($"{path}: key {key}: video_idx {index} is also used by {other}");
+                seen[index] = key;
+                videos[video.Name] = new VideoEntry(duration, index);
             }
-            return new VideoIndex(splits);
+            splits[split.Name] = videos;
         }
+        return new VideoIndex(splits);
     }
 
     /// <summary>Writes the file in the release layout, atomically.</summary>

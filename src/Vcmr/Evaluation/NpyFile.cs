@@ -24,6 +24,7 @@ public static partial class NpyFile
     public static SimilarityMatrix Read(string path)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("NpyFile reads little-endian data on little-endian hosts only");
+        DataFormatException.RequireFile(path, ".npy");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var (descr, rows, cols) = ReadHeader(stream, path);
         long values = (long)rows * cols, itemSize = descr == "<f4" ? 4 : 8;

@@ -128,20 +128,20 @@ public static class TvrMetrics
         public static GroundTruth From(IReadOnlyDictionary<string, int> video2Idx, IReadOnlyList<TvrQuery> queries)
         {
             int n = queries.Count;
-            if (n == 0) throw new ArgumentException("the ground truth is empty", nameof(queries));
+            if (n == 0) throw new DataFormatException("the ground truth is empty");
             var gt = new GroundTruth { Row = new(n), Video = new float[n], Start = new float[n], End = new float[n], Type = new QueryType[n] };
             var noGt = new List<int>();
             var unknownVideo = new List<string>();
             for (int i = 0; i < n; i++)
             {
                 var q = queries[i];
-                if (!gt.Row.TryAdd(q.DescId, i)) throw new ArgumentException($"ground truth: desc_id {q.DescId} appears twice", nameof(queries));
+                if (!gt.Row.TryAdd(q.DescId, i)) throw new DataFormatException($"ground truth: desc_id {q.DescId} appears twice");
                 if (!q.HasGroundTruth || q.Type == null) { noGt.Add(q.DescId); continue; }
                 if (!video2Idx.TryGetValue(q.VidName!, out int video)) { unknownVideo.Add($"{q.DescId} ({q.VidName})"); continue; }
                 (gt.Video[i], gt.Start[i], gt.End[i], gt.Type[i]) = (video, (float)q.Start!.Value, (float)q.End!.Value, q.Type.Value);
             }
             if (noGt.Count > 0)
-                throw new ArgumentException($"ground truth: {noGt.Count} queries have no moment/type (first: {string.Join(", ", noGt.Take(5))}); test_public cannot be evaluated", nameof(queries));
+                throw new DataFormatException($"ground truth: {noGt.Count} queries have no moment/type (first: {string.Join(", ", noGt.Take(5))}); test_public cannot be evaluated");
             if (unknownVideo.Count > 0)
                 throw new DataFormatException($"submission video2idx: {unknownVideo.Count} GT videos are missing (first desc_ids: {string.Join(", ", unknownVideo.Take(5))})");
             return gt;

@@ -7,6 +7,14 @@ namespace Vcmr.Inference;
 /// Reads and writes the TVR submission JSON (<c>{"video2idx", "VCMR", "SVMR", "VR"}</c>, rows
 /// <c>[video_idx, st, ed, score]</c>). Bad rows are collected per task and reported together: the first few desc_ids
 /// and the count, so one bad model output does not need one run per error.
+/// <para>
+/// What the official eval.py scores is read where its meaning is unambiguous: integral floats for video indices and
+/// desc_ids (20092.0, what numpy's tolist() writes); Python's NaN, Infinity and -Infinity literals for the score,
+/// which eval.py ignores, as it ignores any values after [video_idx, st, ed] (a row of three values gets a NaN
+/// score). A UTF-8 byte-order mark is skipped too (eval.py's json.load rejects one, for no reason a user can see). Where the suite stays stricter, the message says what eval.py would have
+/// done instead (a fractional or string video index, a non-finite or reversed span: eval.py silently counts the
+/// prediction as a miss).
+/// </para>
 /// </summary>
 public static partial class SubmissionJson
 {
@@ -20,7 +28,9 @@ public static partial class SubmissionJson
     /// </summary>
     public static Submission Read(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        DataFormatException.RequireFile(path, "submission");
+        if (new FileInfo(path).Length == 0) throw new DataFormatException($"{path}: the file is empty (expected a submission {{\"video2idx\", \"VCMR\", \"SVMR\", \"VR\"}})");
+        using var stream = new PythonLiteralStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan));
         try
         {
             return Read(new JsonFeed(stream), path);
@@ -51,18 +61,21 @@ public static partial class SubmissionJson
             if (key == "video2idx") video2Idx = ReadVideo2Idx(value.RootElement, path);
         }
         if (feed.Read(ref reader)) throw new DataFormatException($"{path}: not valid JSON (content after the closing brace)");
-        if (video2Idx == null) throw new DataFormatException($"{path}: key video2idx: missing or not an object");
-        if (tasks.All(t => t == null)) throw new DataFormatException($"{path}: none of the keys VCMR, SVMR, VR is present");
+        if (video2Idx == null) throw new DataFormatException($"{path}: key video2idx: missing");
+        if (tasks.All(t => t == null))
+            throw new DataFormatException($"{path}: none of the keys VCMR, SVMR, VR is present (eval.py would write an empty result)");
         return new Submission(video2Idx, tasks[0], tasks[1], tasks[2]);
     }
 
     private static Dictionary<string, int> ReadVideo2Idx(JsonElement v2i, string path)
     {
-        if (v2i.ValueKind != JsonValueKind.Object) throw new DataFormatException($"{path}: key video2idx: missing or not an object");
+        if (v2i.ValueKind != JsonValueKind.Object)
+            throw new DataFormatException($"{path}: key video2idx: expected an object {{vid_name: video_idx}}, got {JsonFields.Shown(v2i)}");
         var video2Idx = new Dictionary<string, int>();
         foreach (var p in v2i.EnumerateObject())
-            video2Idx[p.Name] = p.Value.TryGetInt32(out int idx) ? idx
-                : throw new DataFormatException($"{path}: key video2idx/{p.Name}: {p.Value.GetRawText()} is not an integer");
+            video2Idx[p.Name] = JsonFields.TryInt(p.Value, out int idx) ? idx
+                : throw new DataFormatException($"{path}: key video2idx/{p.Name}: expected an integer video index, got {JsonFields.Shown(p.Value)}"
+                    + " (eval.py would compare it with the predicted indices as a number and count no prediction on this video as correct)");
         return video2Idx;
     }
 
@@ -73,7 +86,8 @@ public static partial class SubmissionJson
     private static List<QueryPredictions> ReadTask(JsonFeed feed, ref Utf8JsonReader reader, string where)
     {
         if (!feed.Read(ref reader)) throw new DataFormatException($"{where}: the file ends before the value");
-        if (reader.TokenType != JsonTokenType.StartArray) throw new DataFormatException($"{where}: expected an array of queries");
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new DataFormatException($"{where}: expected an array of queries [{{desc_id, desc, predictions}}, ...], got {TokenKind(reader.TokenType)}");
         var result = new List<QueryPredictions>();
         var bad = new List<string>();
         var rows = new List<Prediction>(TvrMaxRows);
@@ -94,6 +108,16 @@ public static partial class SubmissionJson
         if (bad.Count > 0) throw new DataFormatException($"{where}: {bad.Count} malformed queries, first: {string.Join(", ", bad.Take(ShownIds))}");
         return result;
     }
+
+    private static string TokenKind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        _ => "null",
+    };
 
     /// <summary>The official evaluation reads 100 rows per query; most files have exactly that many.</summary>
     private const int TvrMaxRows = 100;
@@ -123,7 +147,12 @@ public static partial class SubmissionJson
         Add("unknown", unknown);
         Add("duplicate", duplicate);
         Add("empty-prediction", empty);
-        if (problems.Count > 0) throw new DataFormatException($"{where}: {string.Join("; ", problems)}");
+        if (problems.Count == 0) return;
+        var evalPy = new List<string>();
+        if (missing.Count > 0 || unknown.Count > 0) evalPy.Add("stops: desc_ids in predictions and ground_truth must match");
+        if (duplicate.Count > 0) evalPy.Add("silently keeps the last of duplicate desc_ids");
+        if (empty.Count > 0) evalPy.Add("fails on an empty prediction list");
+        throw new DataFormatException($"{where}: {string.Join("; ", problems)} (eval.py {string.Join("; ", evalPy)})");
     }
 
     /// <summary>Writes the submission atomically; absent tasks are omitted (test_public has no SVMR).</summary>
@@ -149,9 +178,9 @@ public static partial class SubmissionJson
                 {
                     w.WriteStartArray();
                     w.WriteNumberValue(p.VideoIdx);
-                    w.WriteNumberValue(p.Start);
-                    w.WriteNumberValue(p.End);
-                    w.WriteNumberValue(p.Score);
+                    WriteNumber(w, p.Start);
+                    WriteNumber(w, p.End);
+                    WriteNumber(w, p.Score);
                     w.WriteEndArray();
                 }
                 w.WriteEndArray();
@@ -161,4 +190,11 @@ public static partial class SubmissionJson
         }
         w.WriteEndObject();
     });
+
+    // NaN and infinities as Python's json.dump writes them (JSON has no such numbers); Read takes them back.
+    private static void WriteNumber(Utf8JsonWriter w, double x)
+    {
+        if (double.IsFinite(x)) w.WriteNumberValue(x);
+        else w.WriteRawValue(Evaluation.PythonFormat.Repr(x), skipInputValidation: true);
+    }
 }

@@ -95,8 +95,7 @@ public class ConvertCommandTests
     {
         string dir = ModelFilesTests.TempDir();
         string output = Path.Combine(dir, "x.ckpt");
-        var root = new System.CommandLine.RootCommand { ConvertCommand.Create() };
-        Assert.Equal(0, root.Parse(["convert", XmlParityTests.Fixture("xml-video-sub.ckpt"), output, "--to", "suite"]).Invoke());
+        Assert.Equal(0, CommandLine.Run(["convert", XmlParityTests.Fixture("xml-video-sub.ckpt"), output, "--to", "suite"], new StringWriter()));
         Assert.Equal(WeightFormat.Suite, ModelFiles.Detect(output));
     }
 }

@@ -58,6 +58,6 @@ public class EvalCommandTests
         var console = new StringWriter();
         var missing = new FileInfo(Path.Combine(submission.DirectoryName!, "nope.jsonl"));
         Assert.Equal(1, EvalCommand.Run(submission, missing, null, console));
-        Assert.Equal($"error: {missing.FullName} does not exist", console.ToString().Trim());
+        Assert.Equal($"error: --gt {missing.FullName}: does not exist", console.ToString().Trim());
     }
 }

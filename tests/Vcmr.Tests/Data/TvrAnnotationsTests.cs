@@ -50,8 +50,8 @@ public class TvrAnnotationsTests
     [InlineData("""{"vid_name": "a", "duration": 10, "ts": [5, 4], "desc": "x", "type": "v", "desc_id": 2}""", ":2: desc_id 2: ts [5, 4] ends before it starts")]
     [InlineData("""{"vid_name": "a", "duration": 10, "ts": [5, 11], "desc": "x", "type": "v", "desc_id": 2}""", "is outside the video [0, 10]")]
     [InlineData("""{"vid_name": "a", "duration": 10, "ts": [-1, 3], "desc": "x", "type": "v", "desc_id": 2}""", "is outside the video")]
-    [InlineData("""{"vid_name": "a", "duration": 10, "ts": [1, 3], "desc": "x", "type": "q", "desc_id": 2}""", ":2: key 'type' has an invalid value \"q\"")]
-    [InlineData("""{"vid_name": "a", "duration": 10, "ts": [1], "desc": "x", "type": "v", "desc_id": 2}""", ":2: key 'ts' has an invalid value [1]")]
+    [InlineData("""{"vid_name": "a", "duration": 10, "ts": [1, 3], "desc": "x", "type": "q", "desc_id": 2}""", ":2: key 'type' must be one of \"v\", \"t\", \"vt\", got a string \"q\"")]
+    [InlineData("""{"vid_name": "a", "duration": 10, "ts": [1], "desc": "x", "type": "v", "desc_id": 2}""", ":2: key 'ts' must be [start, end] in seconds (two numbers), got an array [1]")]
     [InlineData(Good, ":2: desc_id 90200 is a duplicate of line 1")]
     public void BadLinesAreErrorsNamingFileAndLine(string badLine, string expected)
     {

@@ -40,7 +40,7 @@ public class TvrSubtitlesTests
     [Theory]
     [InlineData("{oops", ":2: not valid JSON")]
     [InlineData("""{"sub": []}""", ":2: missing key 'vid_name'")]
-    [InlineData("""{"vid_name": "v", "sub": {}}""", ":2: key 'sub' has an invalid value {}")]
+    [InlineData("""{"vid_name": "v", "sub": {}}""", ":2: key 'sub' must be an array of {text, start, end}, got an object {}")]
     [InlineData("""{"vid_name": "v", "sub": [{"text": "a", "start": 2}]}""", ":2: v sub[0]: missing key 'end'")]
     [InlineData("""{"vid_name": "v", "sub": [{"text": "a", "start": 0, "end": 1}, {"text": "b", "start": 2, "end": 1}]}""", ":2: v sub[1]: span [2, 1]")]
     [InlineData("""{"vid_name": "house_s01e01_seg02_clip_00", "sub": []}""", ":2: vid_name 'house_s01e01_seg02_clip_00' is a duplicate of line 1")]
