@@ -20,17 +20,16 @@ public static class Suite
     {
         string output = options.Output;
         List<(string Path, Notebook Notebook)> notebooks;
-        PackageCache packages;
+        using var nuget = NuGetConfig.Use(options.NuGetConfig);
         try
         {
             if (options.NuGetConfig is { } config && !File.Exists(config)) throw new IOException($"--nuget-config {config}: no such file");
-            packages = new PackageCache(options.PackageCache ?? PackageCache.DefaultRoot, options.NuGetConfig);
             var overrides = Parameters.ParsePairs(options.Parameters);
             notebooks = Resolve(inputs).Select(p => (p, Notebook.Load(p))).ToList();
             CheckOutputKeepsSources(notebooks.Select(n => n.Path), output);
             foreach (var (_, notebook) in notebooks) NotebookRunner.Validate(notebook);
             foreach (var (path, notebook, mine) in Parameters.Distribute(notebooks, overrides))
-                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine, packages);
+                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine);
         }
         catch (Exception e) when (e is NotebookFormatException or ArgumentException or IOException)
         {
@@ -38,7 +37,7 @@ public static class Suite
             return UsageError;
         }
 
-        var runner = new NotebookRunner(console, packages, options.CellTimeout, options.ContinueOnError);
+        var runner = new NotebookRunner(console, options.CellTimeout, options.ContinueOnError);
         var runs = new List<NotebookResult>();
         foreach (var (path, notebook) in notebooks)
         {
