@@ -52,6 +52,23 @@ public class NuGetTests
         Assert.Contains("Vcmr.No.Such.Package", console[console.IndexOf("failed: missing.ipynb", StringComparison.Ordinal)..]);
     }
 
+    [Fact]
+    public async Task AParameterTypedFromAPackageIsCheckedWithThePackageRestoredBeforeAnythingRuns()
+    {
+        var feed = LocalFeed.Create();
+        string path = TestNotebooks.Write(TestNotebooks.TempFolder(), "typed.ipynb",
+            Document.Cell.NewCode($"#r \"nuget: {Package}, {LocalFeed.Version}\"", 1),
+            Document.Cell.NewCode("var answer = Vcmr.Tiny.Answer.Value;", 2, Execution.Parameters.Tag),
+            Document.Cell.NewCode("answer", 3));
+        var (code, console, _) = await TestNotebooks.Run([path], ["answer=4.5"], nugetConfig: feed.Config);
+        Assert.Equal(1, code);
+        Assert.Equal("error: typed.ipynb: cell 2: parameter 'answer': '4.5' is not a valid int", console.Trim());
+
+        (code, console, var output) = await TestNotebooks.Run([path], ["answer=7"], nugetConfig: feed.Config);
+        Assert.True(code == 0, console);
+        Assert.Contains("<pre>7</pre>", Html(TestNotebooks.Executed(output, "typed.ipynb")["cells"]![3]!));
+    }
+
     private static string Html(System.Text.Json.Nodes.JsonNode cell) =>
         string.Concat(cell["outputs"]!.AsArray().Select(o => (string?)o!["data"]?["text/html"]));
 }
