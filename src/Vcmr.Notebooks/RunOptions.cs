@@ -6,14 +6,12 @@ namespace Vcmr.Notebooks;
 /// <param name="CellTimeout">Per-cell time limit; a cell over it fails. Null: no limit.</param>
 /// <param name="ContinueOnError">Run the cells after a failing one too (dotnet-repl's behaviour) instead of stopping the notebook.</param>
 /// <param name="NuGetConfig">A NuGet config that replaces the user-level one for `#r "nuget:"` restores.</param>
-/// <param name="PackageCache">Folder of the restore cache; default <see cref="Execution.PackageCache.DefaultRoot"/>.</param>
 public sealed record RunOptions(
     string Output,
     IReadOnlyList<string> Parameters,
     TimeSpan? CellTimeout = null,
     bool ContinueOnError = false,
-    string? NuGetConfig = null,
-    string? PackageCache = null)
+    string? NuGetConfig = null)
 {
     /// <summary>The longest per-cell limit (about 11.6 days): far beyond any cell, well inside what a timer can wait.</summary>
     public static readonly TimeSpan MaxCellTimeout = TimeSpan.FromSeconds(1_000_000);

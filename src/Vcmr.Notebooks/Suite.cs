@@ -26,21 +26,20 @@ public static class Suite
     {
         string output = options.Output;
         List<(string Path, Notebook Notebook)> notebooks;
-        PackageCache packages;
+        using var nuget = NuGetConfig.Use(options.NuGetConfig);
         try
         {
             if (options.CellTimeout is { } limit && RunOptions.TimeoutProblem($"{limit.TotalSeconds}", limit.TotalSeconds) is { } problem)
                 throw new ArgumentException(problem);
             if (options.NuGetConfig is { } config && !File.Exists(config))
                 throw new IOException($"--nuget-config {config}: {(Directory.Exists(config) ? "is a folder, not a file" : "no such file")}");
-            packages = new PackageCache(options.PackageCache ?? PackageCache.DefaultRoot, options.NuGetConfig);
             var overrides = Parameters.ParsePairs(options.Parameters);
             if (overrides.GroupBy(o => o.Key).FirstOrDefault(g => g.Count() > 1) is { } twice)
                 throw new ArgumentException($"--param {twice.Key} is given {twice.Count()} times ({string.Join(", ", twice.Select(o => o.Value))}); give it once");
             notebooks = Resolve(inputs).Select(p => (p, Notebook.Load(p))).ToList();
             foreach (var (_, notebook) in notebooks) NotebookRunner.Validate(notebook);
             foreach (var (path, notebook, mine) in Parameters.Distribute(notebooks, overrides))
-                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine, packages);
+                Parameters.Apply(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, mine);
             CheckOutputs(notebooks.Select(n => n.Path).ToList(), output);
         }
         catch (Exception e) when (e is NotebookFormatException or ArgumentException or IOException or UnauthorizedAccessException)
@@ -49,7 +48,7 @@ public static class Suite
             return UsageError;
         }
 
-        var runner = new NotebookRunner(console, packages, options.CellTimeout, options.ContinueOnError);
+        var runner = new NotebookRunner(console, options.CellTimeout, options.ContinueOnError);
         var runs = new List<NotebookResult>();
         foreach (var (path, notebook) in notebooks)
         {

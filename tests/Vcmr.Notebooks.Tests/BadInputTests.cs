@@ -50,7 +50,20 @@ public class BadInputTests
     {
         var (code, console, _) = await TestNotebooks.Run([TestNotebooks.Fixture("unsupported.ipynb")]);
         Assert.Equal(1, code);
-        Assert.Equal("error: unsupported.ipynb: cell 2: unsupported kernel or magic '#!fsharp' (this runner runs C# and markdown cells)", console.Trim());
+        Assert.StartsWith("error: unsupported.ipynb: cell 2: unknown magic command '#!fsharp' (this runner hosts the C# and markdown kernels; known: ", console.Trim());
+        Assert.Contains(" #!csharp ", console);                         // the list is the real kernel's
+        Assert.DoesNotContain('\n', console.Trim());
+    }
+
+    [Fact]
+    public async Task AnUnhostedKernelInTheCellMetadataFailsBeforeAnythingRuns()
+    {
+        var cell = Document.Cell.NewCode("let x = 1", 1);
+        cell.Json["metadata"]!["polyglot_notebook"]!["kernelName"] = "fsharp";
+        string path = TestNotebooks.Write(TestNotebooks.TempFolder(), "fsharp.ipynb", cell);
+        var (code, console, _) = await TestNotebooks.Run([path]);
+        Assert.Equal(1, code);
+        Assert.Equal("error: fsharp.ipynb: cell 1: unsupported kernel 'fsharp' (this runner hosts the C# and markdown kernels)", console.Trim());
     }
 
     [Fact]
@@ -71,7 +84,7 @@ public class BadInputTests
         string path = TestNotebooks.Write(TestNotebooks.TempFolder(), "missing.ipynb", "int a = 1;", "#r \"lib/missing.dll\"\na");
         var (code, console, _) = await TestNotebooks.Run([path]);
         Assert.Equal(2, code);
-        Assert.Contains("failed: missing.ipynb: cell 2: cell 2(1,1): error CS0006: Metadata file 'lib/missing.dll' could not be found", console);
+        Assert.Contains("failed: missing.ipynb: cell 2: (1,1): error CS0006: Metadata file 'lib/missing.dll' could not be found", console);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Vcmr.Notebooks.Tests;
 internal static class HeadlessChromium
 {
     public static string? Find() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
         .SelectMany(dir => new[] { "chromium", "chromium-browser", "google-chrome" }.Select(name => Path.Combine(dir, name)))
         .FirstOrDefault(File.Exists);
 

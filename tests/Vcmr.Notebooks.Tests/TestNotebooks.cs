@@ -32,11 +32,11 @@ internal static class TestNotebooks
     }
 
     public static async Task<(int ExitCode, string Console, string Output)> Run(string[] notebooks, string[]? parameters = null,
-        TimeSpan? timeout = null, bool continueOnError = false, string? nugetConfig = null, string? packageCache = null)
+        TimeSpan? timeout = null, bool continueOnError = false, string? nugetConfig = null)
     {
         string output = TempFolder();
         var console = new StringWriter();
-        var options = new RunOptions(output, parameters ?? [], timeout, continueOnError, nugetConfig, packageCache);
+        var options = new RunOptions(output, parameters ?? [], timeout, continueOnError, nugetConfig);
         int code = await Suite.RunAsync(notebooks, options, console);
         return (code, console.ToString(), output);
     }

@@ -2,30 +2,34 @@ using Vcmr.Notebooks.Document;
 
 namespace Vcmr.Notebooks.Execution;
 
-/// <summary>Which kernel a code cell targets: a first-line `#!name` selector wins over the cell metadata.</summary>
+/// <summary>
+/// A code cell's kernel and magic commands, checked before anything runs: the cell metadata must name a kernel the
+/// runner hosts (C# or markdown) and every `#!` line must be a magic command or kernel selector of that kernel.
+/// </summary>
 public static class CellKernel
 {
-    private static readonly HashSet<string> CSharp = new(["csharp", "c#", "C#"], StringComparer.Ordinal);
-
-    /// <summary>"csharp" or "markdown" and the code without the selector line; throws naming any other kernel or magic.</summary>
-    public static (string Kernel, string Code) Resolve(string notebook, Cell cell)
+    private static readonly Lazy<IReadOnlySet<string>> Known = new(() =>
     {
-        string source = cell.Source;
-        string first = source.Split('\n')[0].Trim();
-        string kernel = cell.KernelName ?? "csharp";
-        string code = source;
-        if (first.StartsWith("#!", StringComparison.Ordinal))
+        using var kernel = NotebookKernel.Create();
+        return NotebookKernel.MagicCommands(kernel);
+    });
+
+    /// <summary>The magic commands and kernel selectors the runner's kernel understands.</summary>
+    public static IReadOnlySet<string> MagicCommands => Known.Value;
+
+    /// <summary>The kernel the cell metadata names (null: the default, C#); throws naming a kernel or magic the runner does not host.</summary>
+    public static string? Resolve(string notebook, Cell cell)
+    {
+        string? kernel = cell.KernelName;
+        if (kernel is not null && !MagicCommands.Contains("#!" + kernel))
+            throw new NotebookFormatException($"{notebook}: cell {cell.Number}: unsupported kernel '{kernel}' (this runner hosts the C# and markdown kernels)");
+        foreach (var line in cell.Source.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("#!", StringComparison.Ordinal)))
         {
-            kernel = first[2..].Split(' ', 2)[0];
-            code = source.Contains('\n') ? "\n" + source[(source.IndexOf('\n') + 1)..] : "";
+            string magic = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries)[0];
+            if (!MagicCommands.Contains(magic))
+                throw new NotebookFormatException(
+                    $"{notebook}: cell {cell.Number}: unknown magic command '{magic}' (this runner hosts the C# and markdown kernels; known: {string.Join(" ", MagicCommands)})");
         }
-        if (CSharp.Contains(kernel)) kernel = "csharp";
-        if (kernel is not ("csharp" or "markdown"))
-            throw new NotebookFormatException(
-                $"{notebook}: cell {cell.Number}: unsupported kernel or magic '{(first.StartsWith("#!", StringComparison.Ordinal) ? first : kernel)}' (this runner runs C# and markdown cells)");
-        foreach (var line in code.Split('\n').Skip(1).Select(l => l.Trim()))
-            if (line.StartsWith("#!", StringComparison.Ordinal))
-                throw new NotebookFormatException($"{notebook}: cell {cell.Number}: unsupported magic '{line}' (only a first-line #!csharp or #!markdown)");
-        return (kernel, code);
+        return kernel;
     }
 }

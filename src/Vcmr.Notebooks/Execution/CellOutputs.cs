@@ -1,25 +1,59 @@
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.Formatting;
 
 namespace Vcmr.Notebooks.Execution;
 
 /// <summary>
-/// The outputs of the running cell, in nbformat shape. Console text is merged into stream outputs as it comes.
-/// Plain-text displays and their updates (a long cell's progress) are echoed to <paramref name="echo"/> as they happen.
+/// The outputs of the running cell in nbformat shape, built from the kernel's events as they come: console text is
+/// merged into stream outputs, a display updated in place replaces its output. Console text and plain-text displays
+/// and their updates (a long cell's progress) are echoed to <paramref name="echo"/> as they happen.
 /// </summary>
 public sealed class CellOutputs(TextWriter? echo = null)
 {
     private readonly object gate = new();
+    private readonly Dictionary<string, JsonObject> displays = new(StringComparer.Ordinal);
 
     /// <summary>The outputs so far.</summary>
     public JsonArray Items { get; } = new();
 
-    /// <summary>The cell that display(...) currently writes to (cells run one at a time).</summary>
-    public static CellOutputs? Current { get; internal set; }
-
-    /// <summary>Appends console text to the trailing stream output of that name, or starts one.</summary>
-    public void Stream(string name, string text)
+    /// <summary>Adds what <paramref name="kernelEvent"/> shows below the cell; other events are ignored.</summary>
+    public void Add(KernelEvent kernelEvent)
     {
+        switch (kernelEvent)
+        {
+            case StandardOutputValueProduced o: Stream("stdout", PlainText(o.FormattedValues)); break;
+            case StandardErrorValueProduced e: Stream("stderr", PlainText(e.FormattedValues)); break;
+            case DisplayedValueUpdated u: Update(u.ValueId, u.FormattedValues); break;
+            case ReturnValueProduced { Value: DisplayedValue }: break; // display(x) as a cell's value: already shown
+            case ErrorProduced error: Error(error.Message, []); break;
+            case DisplayEvent d: Display(d.ValueId, d.FormattedValues); break;
+            case CommandFailed failed:
+                // directive failures arrive as ErrorProduced and CommandFailed with the same text: show it once
+                if (!HasError(failed.Message))
+                    Error(failed.Message, (failed.Exception?.StackTrace ?? "").Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0));
+                break;
+        }
+    }
+
+    /// <summary>Adds an error output (ename, evalue, traceback) as the kernel's notebooks do.</summary>
+    public void Error(string evalue, IEnumerable<string> traceback)
+    {
+        lock (gate)
+            Items.Add(new JsonObject
+            {
+                ["ename"] = "Error",
+                ["evalue"] = evalue,
+                ["output_type"] = "error",
+                ["traceback"] = new JsonArray(traceback.Select(l => (JsonNode)l).ToArray()),
+            });
+    }
+
+    private void Stream(string name, string text)
+    {
+        if (text.Length == 0) return;
         lock (gate)
         {
             if (Items.Count > 0 && Items[^1] is JsonObject last && (string?)last["output_type"] == "stream" && (string?)last["name"] == name)
@@ -27,69 +61,51 @@ public sealed class CellOutputs(TextWriter? echo = null)
             else
                 Items.Add(new JsonObject { ["name"] = name, ["output_type"] = "stream", ["text"] = text });
         }
+        echo?.Write(text);
     }
 
-    /// <summary>Adds a display_data output (formatted in <paramref name="mimeTypes"/>, default the preferred ones) and returns its index for later updates.</summary>
-    public int Display(object? value, params string[] mimeTypes) => Add(Echo(DisplayData(value, mimeTypes)));
-
-    /// <summary>Adds a display_data output whose text is already in each of <paramref name="mimeTypes"/>.</summary>
-    public int DisplayRaw(string text, IEnumerable<string> mimeTypes)
+    private void Display(string? valueId, IReadOnlyCollection<FormattedValue> values)
     {
-        var data = new JsonObject();
-        foreach (var mime in mimeTypes) data[mime] = text;
-        return Add(Wrap(data));
-    }
-
-    /// <summary>Replaces the output at <paramref name="index"/> (display handle Update).</summary>
-    public void Replace(int index, object? value, params string[] mimeTypes)
-    {
-        lock (gate) Items[index] = Echo(DisplayData(value, mimeTypes));
-    }
-
-    /// <summary>Adds an error output (ename, evalue, traceback) as the kernel does.</summary>
-    public void Error(string ename, string evalue, IEnumerable<string> traceback)
-    {
-        lock (gate)
-            Items.Add(new JsonObject
-            {
-                ["ename"] = ename,
-                ["evalue"] = evalue,
-                ["output_type"] = "error",
-                ["traceback"] = new JsonArray(traceback.Select(l => (JsonNode)l).ToArray()),
-            });
-    }
-
-    /// <summary>A display_data output: one entry per mime type given, else per preferred mime type (text/plain for strings, text/html otherwise).</summary>
-    public static JsonObject DisplayData(object? value, params string[] mimeTypes)
-    {
-        var data = new JsonObject();
-        if (value is RawHtml html)
-            data[HtmlFormatter.MimeType] = html.Html;
-        else
-        {
-            var mimes = mimeTypes.Length > 0 ? mimeTypes.ToList() : Formatter.GetPreferredMimeTypesFor(value?.GetType() ?? typeof(object)).ToList();
-            if (mimes.Count == 0) mimes.Add(HtmlFormatter.MimeType);
-            foreach (var mime in mimes) data[mime] = value.ToDisplayString(mime);
-        }
-        return Wrap(data);
-    }
-
-    private JsonObject Echo(JsonObject output)
-    {
-        if (echo is not null && output["data"] is JsonObject data && data.Count == 1 && (string?)data["text/plain"] is { } text)
-            echo.WriteLine(text);
-        return output;
-    }
-
-    private int Add(JsonObject output)
-    {
+        var output = DisplayData(values);
+        if (output is null) return;
         lock (gate)
         {
             Items.Add(output);
-            return Items.Count - 1;
+            if (valueId is not null) displays[valueId] = output;
         }
+        Echo(values);
     }
 
-    private static JsonObject Wrap(JsonObject data) =>
-        new() { ["data"] = data, ["metadata"] = new JsonObject(), ["output_type"] = "display_data" };
+    private void Update(string? valueId, IReadOnlyCollection<FormattedValue> values)
+    {
+        lock (gate)
+        {
+            if (valueId is null || !displays.TryGetValue(valueId, out var shown)) { Display(valueId, values); return; }
+            if (DisplayData(values) is not { } output) return;
+            Items[Items.IndexOf(shown)] = output;
+            displays[valueId] = output;
+        }
+        Echo(values);
+    }
+
+    private bool HasError(string message)
+    {
+        lock (gate) return Items.OfType<JsonObject>().Any(o => (string?)o["output_type"] == "error" && (string?)o["evalue"] == message);
+    }
+
+    private void Echo(IReadOnlyCollection<FormattedValue> values)
+    {
+        if (echo is not null && values.Where(v => !v.SuppressDisplay).ToList() is [{ MimeType: PlainTextFormatter.MimeType } only])
+            echo.WriteLine(only.Value);
+    }
+
+    private static JsonObject? DisplayData(IReadOnlyCollection<FormattedValue> values)
+    {
+        var data = new JsonObject();
+        foreach (var value in values.Where(v => !v.SuppressDisplay)) data[value.MimeType] = value.Value;
+        return data.Count == 0 ? null : new JsonObject { ["data"] = data, ["metadata"] = new JsonObject(), ["output_type"] = "display_data" };
+    }
+
+    private static string PlainText(IReadOnlyCollection<FormattedValue> values) =>
+        values.FirstOrDefault(v => v.MimeType == PlainTextFormatter.MimeType)?.Value ?? "";
 }

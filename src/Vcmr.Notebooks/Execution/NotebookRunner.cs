@@ -1,19 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Markdig;
 using Vcmr.Notebooks.Document;
 
 namespace Vcmr.Notebooks.Execution;
 
 /// <summary>
-/// Runs one notebook's code cells in order in a fresh session. By default it stops at the first failing cell; with
-/// <paramref name="continueOnError"/> later cells still run (dotnet-repl's behaviour), except after a timeout, which
-/// leaves the session's state unusable.
+/// Runs one notebook's code cells in order in a fresh kernel (<see cref="KernelSession"/>). By default it stops at the
+/// first failing cell; with <paramref name="continueOnError"/> later cells still run (dotnet-repl's behaviour), except
+/// after a timeout, which leaves the kernel busy.
 /// </summary>
-public sealed class NotebookRunner(TextWriter progress, PackageCache packages, TimeSpan? cellTimeout = null, bool continueOnError = false)
+public sealed class NotebookRunner(TextWriter progress, TimeSpan? cellTimeout = null, bool continueOnError = false)
 {
-    /// <summary>Checks every code cell's kernel up front, so an unsupported cell fails before anything runs.</summary>
+    /// <summary>Checks every code cell's kernel and magics up front, so an unsupported cell fails before anything runs.</summary>
     public static void Validate(Notebook notebook)
     {
         foreach (var cell in notebook.Cells.Where(c => c.Type == "code")) CellKernel.Resolve(notebook.Name, cell);
@@ -25,7 +24,7 @@ public sealed class NotebookRunner(TextWriter progress, PackageCache packages, T
         var clock = Stopwatch.StartNew();
         var code = notebook.Cells.Where(c => c.Type == "code").ToList();
         var results = new List<(Cell, CellResult?)>();
-        var session = new ScriptSession(Path.GetDirectoryName(Path.GetFullPath(path))!, packages);
+        using var session = new KernelSession(Path.GetDirectoryName(Path.GetFullPath(path))!);
         bool stopped = false;
         foreach (var cell in code)
         {
@@ -36,10 +35,7 @@ public sealed class NotebookRunner(TextWriter progress, PackageCache packages, T
             progress.WriteLine($"[{notebook.Name}] cell {index}/{code.Count}: {Headline(cell.Source)}");
             var outputs = new CellOutputs(progress);
             var started = DateTimeOffset.UtcNow;
-            var (kernel, source) = CellKernel.Resolve(notebook.Name, cell);
-            var result = kernel == "markdown"
-                ? Markdown(source, outputs)
-                : await session.RunAsync(source, $"cell {cell.Number}", outputs, cellTimeout);
+            var result = await session.RunAsync(cell.Source, CellKernel.Resolve(notebook.Name, cell), outputs, cellTimeout);
             foreach (var output in outputs.Items.ToList()) { outputs.Items.Remove(output); cell.Outputs.Add(output); }
             cell.Json["execution_count"] = index;
             var metadata = (JsonObject)cell.Json["metadata"]!;
@@ -50,12 +46,6 @@ public sealed class NotebookRunner(TextWriter progress, PackageCache packages, T
             stopped = result.TimedOut || (!result.Succeeded && !continueOnError);
         }
         return new NotebookResult(path, notebook, results, clock.Elapsed);
-    }
-
-    private static CellResult Markdown(string source, CellOutputs outputs)
-    {
-        outputs.Display(new RawHtml(Markdig.Markdown.ToHtml(source, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build())));
-        return new CellResult(true, TimeSpan.Zero, null);
     }
 
     private static string Headline(string source)

@@ -52,7 +52,7 @@ public static class Parameters
     /// Types not written as a primitive keyword or literal (enums, `var x = E.A;`) are resolved by compiling the cells up
     /// to the parameters cell in <paramref name="folder"/> (see <see cref="ParameterTypes"/>).
     /// </summary>
-    public static void Apply(Notebook notebook, string folder, IReadOnlyList<KeyValuePair<string, string>> overrides, PackageCache packages)
+    public static void Apply(Notebook notebook, string folder, IReadOnlyList<KeyValuePair<string, string>> overrides)
     {
         if (overrides.Count == 0) return;
         var cell = FindCell(notebook) ?? throw new NotebookFormatException($"{notebook.Name}: --param given but no cell is tagged '{Tag}'");
@@ -74,7 +74,7 @@ public static class Parameters
                     literal = ParameterLiteral.Primitive(type, value) ?? throw new FormatException($"'{value}' is not a valid {type}");
                 else
                 {
-                    compiled ??= ParameterTypes.Resolve(notebook, cell, folder, packages);
+                    compiled ??= ParameterTypes.Resolve(notebook, cell, folder);
                     var (symbol, shown) = compiled[name];
                     literal = ParameterLiteral.Typed(symbol, shown, value);
                 }
