@@ -133,7 +133,7 @@ public class BadInputTests
         ["cell-metadata-is-a-list"] = (new() { ["n.ipynb"] = WithCell("""{"cell_type": "code", "source": "1", "metadata": [1]}""") }, "run {d}/nbs --output {d}/out",
             "n.ipynb: cell 1: 'metadata' must be an object, got a list [1]"),
         ["unsupported-kernel-leaves-no-output-folder"] = (new() { ["f.ipynb"] = WithCell("""{"cell_type": "code", "source": "#!fsharp\n1"}""") },
-            "run {d}/nbs --output {d}/out", "f.ipynb: cell 1: unsupported kernel or magic '#!fsharp'"),
+            "run {d}/nbs --output {d}/out", "f.ipynb: cell 1: unknown magic command '#!fsharp'"),
         ["cell-type-is-a-number"] = (new() { ["n.ipynb"] = WithCell("""{"cell_type": 3, "source": "1"}""") }, "run {d}/nbs --output {d}/out",
             "n.ipynb: cell 1: 'cell_type' must be \"code\", \"markdown\" or \"raw\", got a number 3"),
     };
