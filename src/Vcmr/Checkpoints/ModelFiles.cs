@@ -86,10 +86,10 @@ public static class ModelFiles
     {
         using var content = TorchFile.Read(path);
         var root = content.Root as PyDict ?? throw new DataFormatException(
-            $"{path} holds a {Describe(content.Root)}, not a state dict or a training checkpoint {{\"model\": state_dict, \"model_cfg\": ..., \"epoch\": ...}}");
+            $"{path} holds a {ReferenceCheckpoint.Describe(content.Root)}, not a state dict or a training checkpoint {{\"model\": state_dict, \"model_cfg\": ..., \"epoch\": ...}}");
         if (root.TryGetValue("model", out var model))
         {
-            var stateDict = model as PyDict ?? throw new DataFormatException($"{path}: \"model\" holds a {Describe(model)}, not a state dict");
+            var stateDict = model as PyDict ?? throw new DataFormatException($"{path}: \"model\" holds a {ReferenceCheckpoint.Describe(model)}, not a state dict");
             if (config is null)
             {
                 if (!root.TryGetValue("model_cfg", out var cfg) || cfg is not PyDict cfgDict)
@@ -97,13 +97,13 @@ public static class ModelFiles
                 config = XmlReference.FromModelCfg(cfgDict, path);
             }
             int? epoch = root.TryGetValue("epoch", out var e) && e is long l ? (int)l : null;
-            return new LoadedModel(Build(config, Tensors(stateDict, path), path, reference: true), WeightFormat.PyTorch, epoch, "reference checkpoint");
+            return new LoadedModel(Build(config, ReferenceCheckpoint.Tensors(stateDict, path), path, reference: true), WeightFormat.PyTorch, epoch, "reference checkpoint");
         }
         if (root.ClassName is not (null or PyDict.OrderedDict))
             throw new DataFormatException($"{path} holds a pickled {root.ClassName} object, not a state dict: save model.state_dict() instead of the model");
         if (config is null)
             throw new DataFormatException($"{path} is a bare state dict without a model config: give the model's config (--config)");
-        return new LoadedModel(Build(config, Tensors(root, path), path, reference: true), WeightFormat.PyTorch, null, "state dict");
+        return new LoadedModel(Build(config, ReferenceCheckpoint.Tensors(root, path), path, reference: true), WeightFormat.PyTorch, null, "state dict");
     }
 
     private static LoadedModel LoadSafetensors(string path, XmlConfig? config)
@@ -136,26 +136,6 @@ public static class ModelFiles
         }
     }
 
-    /// <summary>The state dict's tensors; a DataParallel model's "module." prefix is dropped (the reference's
-    /// train.py wraps the model in DataParallel when it trains on several GPUs).</summary>
-    private static Dictionary<string, Tensor> Tensors(PyDict stateDict, string path)
-    {
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, value) in stateDict)
-            tensors[name] = value as Tensor ?? throw new DataFormatException($"{path}: state dict entry '{name}' holds a {Describe(value)}, not a tensor");
-        const string parallel = "module.";
-        return tensors.Count > 0 && tensors.Keys.All(k => k.StartsWith(parallel, StringComparison.Ordinal))
-            ? tensors.ToDictionary(kv => kv.Key[parallel.Length..], kv => kv.Value) : tensors;
-    }
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "None",
-        PyDict { ClassName: { } c } => $"{c} object",
-        PyCall call => $"{call.Callable} object",
-        _ => value.GetType().Name,
-    };
-
     /// <summary>A one-line description of a config, for messages.</summary>
     public static string Summary(XmlConfig c) => new StringBuilder()
         .Append($"{c.ContextMode}{(c.UseTef ? "+tef" : "")}, hidden {c.HiddenSize}, {c.Heads} heads, visual {c.VisualDim}, text {c.TextDim}")
@@ -175,13 +155,13 @@ public static class ModelFiles
                 var tensors = model.state_dict().ToDictionary(kv => Checkpoint.ModelPrefix + kv.Key, kv => kv.Value);
                 new Checkpoint(ModelRegistry.Describe(model), epoch, double.NegativeInfinity, 0, tensors).Save(path);
                 break;
-            case WeightFormat.PyTorch:
+            case WeightFormat.PyTorch when stateDictOnly:
                 var stateDict = new PyDict(PyDict.OrderedDict);
                 foreach (var (name, t) in XmlReference.ToReferenceStateDict(model)) stateDict[name] = t;
-                TorchFile.Write(path, stateDictOnly ? stateDict : new PyDict
-                {
-                    ["model"] = stateDict, ["model_cfg"] = XmlReference.ToModelCfg(model.Config), ["epoch"] = (long)epoch,
-                });
+                TorchFile.Write(path, stateDict);
+                break;
+            case WeightFormat.PyTorch:
+                ReferenceCheckpoint.Write(path, XmlReference.ToReferenceStateDict(model), XmlReference.ToModelCfg(model.Config), epoch);
                 break;
             case WeightFormat.Safetensors:
                 SafetensorsFile.Write(path, XmlReference.ToReferenceStateDict(model), new Dictionary<string, string>

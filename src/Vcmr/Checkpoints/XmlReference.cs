@@ -1,4 +1,3 @@
-using System.Globalization;
 using Vcmr.Data;
 using Vcmr.Models.Xml;
 using static TorchSharp.torch;
@@ -34,12 +33,10 @@ public static class XmlReference
     /// defaults; unknown keys and settings the suite's XML does not implement are one error naming the keys.</summary>
     public static XmlConfig FromModelCfg(PyDict cfg, string source)
     {
-        var unknown = cfg.Keys.Where(k => !Inert.Contains(k) && !Mapped.Contains(k)).ToList();
-        if (unknown.Count > 0)
-            throw new DataFormatException($"{source}: model_cfg has key{(unknown.Count > 1 ? "s" : "")} the suite's XML does not know: {string.Join(", ", unknown)} (known: {string.Join(", ", Mapped.Concat(Inert))})");
-        var r = new Reader(cfg, source);
+        var r = new ModelCfgReader(cfg, source);
+        r.RejectUnknown("XML", Mapped.Concat(Inert));
         var paper = XmlConfig.Paper;
-        var (mode, tef) = ParseContextMode(r.String("ctx_mode", "video_sub"), source);
+        var (mode, tef) = r.ContextMode("ctx_mode", "video_sub");
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video, both = video && sub;
         r.Require("span_predictor_type", "conv", "the suite's XML has the ConvSE ('conv') span predictor only");
         r.Require("encoder_type", "transformer", "the suite's XML has the self-attention ('transformer') encoder only");
@@ -81,14 +78,7 @@ public static class XmlReference
             LossWeightStartEnd = r.Double("lw_st_ed", paper.LossWeightStartEnd),
             HardPoolSize = r.Int("hard_pool_size", paper.HardPoolSize),
         };
-        try
-        {
-            return config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new DataFormatException($"{source}: model_cfg describes an invalid model: {e.Message}", e);
-        }
+        return r.Valid(config.Validate);
     }
 
     /// <summary>The model_cfg train.py would have saved for <paramref name="config"/> (an EasyDict, keys in
@@ -119,7 +109,7 @@ public static class XmlReference
             ["drop"] = config.Dropout,
             ["n_heads"] = (long)config.Heads,
             ["initializer_range"] = config.InitializerRange,
-            ["ctx_mode"] = ContextModeName(config),
+            ["ctx_mode"] = ModelCfgReader.ContextModeName(config.ContextMode, config.UseTef),
             ["margin"] = config.Margin,
             ["ranking_loss_type"] = config.RankingLoss == RankingLoss.Hinge ? "hinge" : "lse",
             ["lw_neg_q"] = config.LossWeightNegQuery,
@@ -145,86 +135,4 @@ public static class XmlReference
     public static IReadOnlyDictionary<string, Tensor> FromReferenceStateDict(IReadOnlyDictionary<string, Tensor> tensors, XmlConfig config) =>
         config.Modular ? tensors : tensors.Where(kv => kv.Key != ModularWeight).ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    private static string ContextModeName(XmlConfig config) => config.ContextMode switch
-    {
-        ContextMode.Video => "video",
-        ContextMode.Sub => "sub",
-        _ => "video_sub",
-    } + (config.UseTef ? "_tef" : "");
-
-    private static (ContextMode Mode, bool Tef) ParseContextMode(string name, string source)
-    {
-        bool tef = name.EndsWith("_tef", StringComparison.Ordinal);
-        return (tef ? name[..^4] : name) switch
-        {
-            "video" => (ContextMode.Video, tef),
-            "sub" => (ContextMode.Sub, tef),
-            "video_sub" => (ContextMode.VideoSub, tef),
-            _ => throw new DataFormatException($"{source}: model_cfg.ctx_mode '{name}' is not one of video, sub, video_sub (each optionally with _tef)"),
-        };
-    }
-
-    /// <summary>Typed access to model_cfg values, with errors naming the key.</summary>
-    private sealed class Reader(PyDict cfg, string source)
-    {
-        public DataFormatException Error(string key, string why) => new($"{source}: model_cfg.{key}: {why}");
-
-        public void Fail(string key, string why) => throw Error(key, why);
-
-        private object? Get(string key) => cfg.TryGetValue(key, out var v) ? v : null;
-
-        public int Int(string key, int fallback) => Get(key) switch
-        {
-            null => fallback,
-            long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
-            var v => throw Error(key, $"{Show(v)} is not an integer"),
-        };
-
-        public double Double(string key, double fallback) => Get(key) switch
-        {
-            null => fallback,
-            double d => d,
-            long l => l,
-            var v => throw Error(key, $"{Show(v)} is not a number"),
-        };
-
-        public bool Bool(string key, bool fallback) => Get(key) switch
-        {
-            null => fallback,
-            bool b => b,
-            var v => throw Error(key, $"{Show(v)} is not True or False"),
-        };
-
-        public string String(string key, string fallback) => Get(key) switch
-        {
-            null => fallback,
-            string s => s,
-            var v => throw Error(key, $"{Show(v)} is not a string"),
-        };
-
-        public void Require(string key, object expected, string why)
-        {
-            var v = Get(key);
-            if (v is not null && !v.Equals(expected)) throw Error(key, $"{Show(v)} is not supported: {why}");
-        }
-
-        /// <summary>-1 (the reference's "off") or a list of kernel sizes.</summary>
-        public IReadOnlyList<int>? Stacked(string key) => Get(key) switch
-        {
-            null or -1L => null,
-            List<object?> list => list.Select(x => x is long l and > 0 and < int.MaxValue ? (int)l
-                : throw Error(key, $"{Show(x)} is not a kernel size")).ToList(),
-            var v => throw Error(key, $"{Show(v)} is neither -1 nor a list of kernel sizes"),
-        };
-
-        private static string Show(object? v) => v switch
-        {
-            null => "None",
-            string s => $"'{s}'",
-            bool b => b ? "True" : "False",
-            double d => d.ToString("R", CultureInfo.InvariantCulture),
-            List<object?> l => $"[{string.Join(", ", l.Select(Show))}]",
-            _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? v.GetType().Name,
-        };
-    }
 }
