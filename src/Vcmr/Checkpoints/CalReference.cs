@@ -22,10 +22,10 @@ public static class CalReference
     /// does not say CAL or MCN (the reference's --model_type only changes the data): <paramref name="modelType"/>.</summary>
     public static CalConfig FromModelCfg(PyDict cfg, string source, ProposalModelType modelType = ProposalModelType.Cal)
     {
-        var r = new ModelCfgReader(cfg, source);
-        r.RejectUnknown("CAL", CalKeys);
+        var r = new PyConfigReader(cfg, source);
+        ReferenceConfigs.RejectUnknown(cfg, source, "CAL", CalKeys);
         var paper = CalConfig.Paper;
-        var (mode, tef) = r.ContextMode("ctx_mode", "video_sub_tef");
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video_sub_tef");
         int extra = tef ? 2 : 0;
         int text = r.Int("query_feat_size", paper.TextDim);
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video;
@@ -54,7 +54,7 @@ public static class CalReference
             },
             InterLossWeight = r.Double("inter_loss_weight", paper.InterLossWeight),
         };
-        return r.Valid(config.Validate);
+        return ReferenceConfigs.Valid(source, config.Validate);
     }
 
     public static PyDict ToModelCfg(CalConfig c) => new(PyDict.EasyDict)
@@ -69,7 +69,7 @@ public static class CalReference
         ["margin"] = c.Margin,
         ["loss_type"] = c.LossType == RankingLoss.Hinge ? "hinge" : "lse",
         ["inter_loss_weight"] = c.InterLossWeight,
-        ["ctx_mode"] = ModelCfgReader.ContextModeName(c.ContextMode, c.UseTef),
+        ["ctx_mode"] = ReferenceConfigs.ContextModeName(c.ContextMode, c.UseTef),
     };
 
     public static CalModel Load(string path, ProposalModelType modelType = ProposalModelType.Cal, CalConfig? config = null) =>

@@ -17,10 +17,10 @@ public static class ExclReference
     /// columns to vid_feat_size and sub_feat_size).</summary>
     public static ExclConfig FromModelCfg(PyDict cfg, string source)
     {
-        var r = new ModelCfgReader(cfg, source);
-        r.RejectUnknown("ExCL", ExclKeys);
+        var r = new PyConfigReader(cfg, source);
+        ReferenceConfigs.RejectUnknown(cfg, source, "ExCL", ExclKeys);
         var paper = ExclConfig.Paper;
-        var (mode, tef) = r.ContextMode("ctx_mode", "video_sub");
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video_sub");
         int extra = tef ? 2 : 0;
         int text = r.Int("query_input_size", paper.TextDim);
         if (mode != ContextMode.Video && r.Int("sub_input_size", text + extra) != text + extra)
@@ -33,7 +33,7 @@ public static class ExclReference
             Dropout = r.Double("drop", paper.Dropout),
             InitializerRange = r.Double("initializer_range", paper.InitializerRange),
         };
-        return r.Valid(config.Validate);
+        return ReferenceConfigs.Valid(source, config.Validate);
     }
 
     public static PyDict ToModelCfg(ExclConfig c) => new(PyDict.EasyDict)
@@ -43,7 +43,7 @@ public static class ExclReference
         ["query_input_size"] = (long)c.TextDim,
         ["hidden_size"] = (long)c.HiddenSize,
         ["drop"] = c.Dropout,
-        ["ctx_mode"] = ModelCfgReader.ContextModeName(c.ContextMode, c.UseTef),
+        ["ctx_mode"] = ReferenceConfigs.ContextModeName(c.ContextMode, c.UseTef),
         ["initializer_range"] = c.InitializerRange,
     };
 

@@ -15,10 +15,10 @@ public static class MeeReference
     /// <summary>The MeeConfig a reference model_cfg describes (model.py's mee_base_cfg keys, as train.py sets them).</summary>
     public static MeeConfig FromModelCfg(PyDict cfg, string source)
     {
-        var r = new ModelCfgReader(cfg, source);
-        r.RejectUnknown("MEE", MeeKeys);
+        var r = new PyConfigReader(cfg, source);
+        ReferenceConfigs.RejectUnknown(cfg, source, "MEE", MeeKeys);
         var paper = MeeConfig.Paper;
-        var (mode, _) = r.ContextMode("ctx_mode", "video"); // MEE reads no tef; mee_base_cfg's default mode is video
+        var (mode, _) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video"); // MEE reads no tef; mee_base_cfg's default mode is video
         var config = paper with
         {
             ContextMode = mode,
@@ -27,12 +27,12 @@ public static class MeeReference
             OutputSize = r.Int("output_size", paper.OutputSize),
             Margin = r.Double("margin", paper.Margin),
         };
-        return r.Valid(config.Validate);
+        return ReferenceConfigs.Valid(source, config.Validate);
     }
 
     public static PyDict ToModelCfg(MeeConfig c) => new(PyDict.EasyDict)
     {
-        ["ctx_mode"] = ModelCfgReader.ContextModeName(c.ContextMode, tef: false),
+        ["ctx_mode"] = ReferenceConfigs.ContextModeName(c.ContextMode, tef: false),
         ["text_input_size"] = (long)c.TextDim,
         ["vid_input_size"] = (long)c.VisualDim,
         ["output_size"] = (long)c.OutputSize,

@@ -33,10 +33,10 @@ public static class XmlReference
     /// defaults; unknown keys and settings the suite's XML does not implement are one error naming the keys.</summary>
     public static XmlConfig FromModelCfg(PyDict cfg, string source)
     {
-        var r = new ModelCfgReader(cfg, source);
-        r.RejectUnknown("XML", Mapped.Concat(Inert));
+        ReferenceConfigs.RejectUnknown(cfg, source, "XML", Mapped.Concat(Inert));
+        var r = new PyConfigReader(cfg, source);
         var paper = XmlConfig.Paper;
-        var (mode, tef) = r.ContextMode("ctx_mode", "video_sub");
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video_sub");
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video, both = video && sub;
         r.Require("span_predictor_type", "conv", "the suite's XML has the ConvSE ('conv') span predictor only");
         r.Require("encoder_type", "transformer", "the suite's XML has the self-attention ('transformer') encoder only");
@@ -78,7 +78,7 @@ public static class XmlReference
             LossWeightStartEnd = r.Double("lw_st_ed", paper.LossWeightStartEnd),
             HardPoolSize = r.Int("hard_pool_size", paper.HardPoolSize),
         };
-        return r.Valid(config.Validate);
+        return ReferenceConfigs.Valid(source, config.Validate);
     }
 
     /// <summary>The model_cfg train.py would have saved for <paramref name="config"/> (an EasyDict, keys in
@@ -109,7 +109,7 @@ public static class XmlReference
             ["drop"] = config.Dropout,
             ["n_heads"] = (long)config.Heads,
             ["initializer_range"] = config.InitializerRange,
-            ["ctx_mode"] = ModelCfgReader.ContextModeName(config.ContextMode, config.UseTef),
+            ["ctx_mode"] = ReferenceConfigs.ContextModeName(config.ContextMode, config.UseTef),
             ["margin"] = config.Margin,
             ["ranking_loss_type"] = config.RankingLoss == RankingLoss.Hinge ? "hinge" : "lse",
             ["lw_neg_q"] = config.LossWeightNegQuery,

@@ -20,9 +20,10 @@ public sealed class NetVlad : nn.Module<Tensor, Tensor>
 
     public int FeatureSize { get; }
     public int ClusterSize { get; }
-    public int OutputSize => FeatureSize * ClusterSize;
+    /// <summary>Width of the pooled vector, K * D.</summary>
+    public int OutputDim => FeatureSize * ClusterSize;
 
-    public NetVlad(int featureSize, int clusterSize) : base(nameof(NetVlad))
+    public NetVlad(int clusterSize, int featureSize) : base(nameof(NetVlad))
     {
         (FeatureSize, ClusterSize) = (featureSize, clusterSize);
         double scale = 1 / Math.Sqrt(featureSize);
@@ -41,6 +42,6 @@ public sealed class NetVlad : nn.Module<Tensor, Tensor>
         var a = assignment.sum(1, keepdim: true) * clusters2;                         // (N, D, K)
         var vlad = assignment.transpose(1, 2).bmm(x).transpose(1, 2) - a;          // (N, D, K)
         vlad = nn.functional.normalize(vlad, dim: 1);                                // each cluster's residual
-        return nn.functional.normalize(vlad.reshape(n, OutputSize), dim: 1).MoveToOuterDisposeScope();
+        return nn.functional.normalize(vlad.reshape(n, OutputDim), dim: 1).MoveToOuterDisposeScope();
     }
 }

@@ -37,8 +37,8 @@ public sealed class MeeModel : nn.Module
     public MeeModel(MeeConfig config) : base(nameof(MeeModel))
     {
         Config = config.Validate();
-        query_pooling = new NetVlad(config.TextDim, config.Clusters);
-        int pooled = query_pooling.OutputSize;
+        query_pooling = new NetVlad(config.Clusters, config.TextDim);
+        int pooled = query_pooling.OutputDim;
         if (config.HasSub)
             (sub_query_gu, sub_gu) = (new GatedEmbeddingUnit(pooled, config.OutputSize), new GatedEmbeddingUnit(config.TextDim, config.OutputSize));
         if (config.HasVideo)
