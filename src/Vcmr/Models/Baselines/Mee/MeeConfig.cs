@@ -44,6 +44,10 @@ public sealed record MeeConfig
     public FeatureOptions ReadOptions(FeatureOptions corpus) =>
         corpus with { MaxCtxLen = MaxContextLength, MaxDescLen = MaxQueryLength, NormalizeVideo = false, NormalizeSubtitle = false, Tef = false };
 
+    /// <summary>This config with the corpus's normalisation (the reference's --no_norm_vfeat / --no_norm_tfeat as the
+    /// corpus's <see cref="FeatureOptions"/> say), applied to the pooled or per-clip features the model builds.</summary>
+    public MeeConfig MatchCorpus(FeatureOptions corpus) => this with { NormalizeVideo = corpus.NormalizeVideo, NormalizeSubtitle = corpus.NormalizeSubtitle };
+
     /// <summary>Throws naming the first invalid key.</summary>
     public MeeConfig Validate()
     {
