@@ -7,7 +7,7 @@ namespace Vcmr.Training;
 /// BertAdam as in pytorch_pretrained_bert (used by TVR): Adam without bias correction, decoupled weight decay,
 /// a grad-norm clip per parameter (not global) and the warmup_linear schedule on the step / t_total ratio.
 /// </summary>
-public sealed class BertAdam
+public sealed class BertAdam : IOptimizer
 {
     private sealed class State
     {
@@ -33,6 +33,12 @@ public sealed class BertAdam
             .Select(p => (p.Name, p.Param, NoDecay(p.Name) ? 0.0 : weightDecay)).ToList();
         (_lr, _warmup, _tTotal, _b1, _b2, _eps, _maxGradNorm) = (lr, warmup, tTotal, b1, b2, eps, maxGradNorm);
     }
+
+    /// <summary>The base rate; warmup_linear scales it per step (by each parameter's step count).</summary>
+    public double LearningRate => _lr;
+
+    /// <summary>warmup_linear runs on the step count, not on epochs.</summary>
+    public void StartEpoch(int epoch) { }
 
     private static bool NoDecay(string name) => name.Contains("bias") || name.Contains("LayerNorm.weight");
 

@@ -18,6 +18,10 @@ public enum ProposalModelType { Cal, Mcn }
 public sealed record CalConfig
 {
     public static CalConfig Paper { get; } = new();
+
+    /// <summary>train.py: SGD lr 0.05, momentum 0.95, no weight decay, StepLR /10 every 30 epochs; 108 epochs of 128
+    /// queries, model selection on SVMR R@1 (IoU 0.5).</summary>
+    public static Training.OptimizerOptions ReferenceOptimizer { get; } = new Training.SgdOptions(0.05, Momentum: 0.95, StepEpochs: 30, StepGamma: 0.1);
     public static CalConfig Mcn { get; } = new() { ModelType = ProposalModelType.Mcn };
 
     public ProposalModelType ModelType { get; init; } = ProposalModelType.Cal;
