@@ -25,7 +25,7 @@ public static class CalReference
         var r = new PyConfigReader(cfg, source);
         ReferenceConfigs.RejectUnknown(cfg, source, "CAL", CalKeys);
         var paper = CalConfig.Paper;
-        var (mode, tef) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video_sub_tef");
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, source, "ctx_mode", "video_sub_tef");
         int extra = tef ? 2 : 0;
         int text = r.Int("query_feat_size", paper.TextDim);
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video;

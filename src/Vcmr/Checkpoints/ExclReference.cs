@@ -20,7 +20,7 @@ public static class ExclReference
         var r = new PyConfigReader(cfg, source);
         ReferenceConfigs.RejectUnknown(cfg, source, "ExCL", ExclKeys);
         var paper = ExclConfig.Paper;
-        var (mode, tef) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video_sub");
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, source, "ctx_mode", "video_sub");
         int extra = tef ? 2 : 0;
         int text = r.Int("query_input_size", paper.TextDim);
         if (mode != ContextMode.Video && r.Int("sub_input_size", text + extra) != text + extra)

@@ -18,7 +18,7 @@ public static class MeeReference
         var r = new PyConfigReader(cfg, source);
         ReferenceConfigs.RejectUnknown(cfg, source, "MEE", MeeKeys);
         var paper = MeeConfig.Paper;
-        var (mode, _) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video"); // MEE reads no tef; mee_base_cfg's default mode is video
+        var (mode, _) = ReferenceConfigs.ContextMode(r, source, "ctx_mode", "video"); // MEE reads no tef; mee_base_cfg's default mode is video
         var config = paper with
         {
             ContextMode = mode,

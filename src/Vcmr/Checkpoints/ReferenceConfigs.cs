@@ -17,7 +17,7 @@ internal static class ReferenceConfigs
     }
 
     /// <summary>ctx_mode: video, sub or video_sub, each optionally with _tef.</summary>
-    public static (ContextMode Mode, bool Tef) ContextMode(PyConfigReader r, string key, string fallback)
+    public static (ContextMode Mode, bool Tef) ContextMode(PyConfigReader r, string source, string key, string fallback)
     {
         string name = r.String(key, fallback);
         bool tef = name.EndsWith("_tef", StringComparison.Ordinal);
@@ -26,7 +26,7 @@ internal static class ReferenceConfigs
             "video" => (Models.Xml.ContextMode.Video, tef),
             "sub" => (Models.Xml.ContextMode.Sub, tef),
             "video_sub" => (Models.Xml.ContextMode.VideoSub, tef),
-            _ => throw r.Error(key, $"'{name}' is not one of video, sub, video_sub (each optionally with _tef)"),
+            _ => throw new DataFormatException($"{source}: model_cfg.{key} '{name}' is not one of video, sub, video_sub (each optionally with _tef)"),
         };
     }
 

@@ -36,7 +36,7 @@ public static class XmlReference
         ReferenceConfigs.RejectUnknown(cfg, source, "XML", Mapped.Concat(Inert));
         var r = new PyConfigReader(cfg, source);
         var paper = XmlConfig.Paper;
-        var (mode, tef) = ReferenceConfigs.ContextMode(r, "ctx_mode", "video_sub");
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, source, "ctx_mode", "video_sub");
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video, both = video && sub;
         r.Require("span_predictor_type", "conv", "the suite's XML has the ConvSE ('conv') span predictor only");
         r.Require("encoder_type", "transformer", "the suite's XML has the self-attention ('transformer') encoder only");
