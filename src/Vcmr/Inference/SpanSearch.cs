@@ -63,7 +63,16 @@ public static class SpanSearch
         int width = options.MaxSpan - options.MinSpan;
         var band = Band(s, options);
         int top = (int)Math.Min(options.MaxBeforeNms, k * l * width);
-        var (values, flat) = band.view(nq, -1).topk(top, dim: 1);
+        Tensor values, flat;
+        if (options.MaxSpansPerVideo is int cap && cap < l * width)
+        {
+            // each video's best `cap` spans first (ExCL's top-50 per candidate), then the best of those
+            var (perVideo, inVideo) = band.view(nq, k, l * width).topk(cap, dim: 2);
+            top = (int)Math.Min(top, k * cap);
+            (values, var pick) = perVideo.view(nq, -1).topk(top, dim: 1);
+            flat = pick.div(cap, rounding_mode: RoundingMode.floor) * (l * width) + inVideo.view(nq, -1).gather(1, pick);
+        }
+        else (values, flat) = band.view(nq, -1).topk(top, dim: 1);
         var v = values.cpu().data<float>().ToArray();
         var f = flat.cpu().data<long>().ToArray();
         float floor = s.Additive ? AdditiveFloor : 0;
