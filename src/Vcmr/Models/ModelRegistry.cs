@@ -29,7 +29,13 @@ public static class ModelRegistry
 {
     private static readonly ConcurrentDictionary<string, ModelKind> _kinds = new(StringComparer.Ordinal);
 
-    static ModelRegistry() => Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+    static ModelRegistry()
+    {
+        Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+        Register<Baselines.Mee.MeeConfig, Baselines.Mee.MeeModel>(Baselines.Mee.MeeModel.KindName, c => new Baselines.Mee.MeeModel(c));
+        Register<Baselines.Cal.CalConfig, Baselines.Cal.CalModel>(Baselines.Cal.CalModel.KindName, c => new Baselines.Cal.CalModel(c));
+        Register<Baselines.Excl.ExclConfig, Baselines.Excl.ExclModel>(Baselines.Excl.ExclModel.KindName, c => new Baselines.Excl.ExclModel(c));
+    }
 
     private static readonly JsonSerializerOptions Write = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
     private static readonly JsonSerializerOptions Read = new(Write) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };

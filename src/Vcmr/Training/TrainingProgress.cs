@@ -18,10 +18,13 @@ public sealed record TrainingProgress(int Epoch, long Step, double Loss, IReadOn
 public sealed record TrainerOptions
 {
     public int Epochs { get; init; } = 100;
+    /// <summary>BertAdam's settings (XML's), used unless <see cref="Optimizer"/> is given.</summary>
     public double LearningRate { get; init; } = 1e-4;
     public double WarmupProportion { get; init; } = 0.01;
     public double WeightDecay { get; init; } = 0.01;
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Another optimiser and schedule (the TVR baselines': torch Adam, SGD); null: BertAdam with the settings above.</summary>
+    public OptimizerOptions? Optimizer { get; init; }
     /// <summary>max_es_cnt: epochs without a better validation score before stopping.</summary>
     public int Patience { get; init; } = 10;
     public int Seed { get; init; } = 2018;

@@ -22,7 +22,7 @@ public sealed record MomentBatch(Tensor? Video, Tensor? Sub, Tensor Mask) : IDis
 
 /// <summary>A CAL/MCN training batch: each query with its positive moment, a negative moment of the same video and
 /// one of another video (ProposalRetrievalDataset).</summary>
-public sealed record CalTrainingBatch(QueryBatch Query, MomentBatch Positive, MomentBatch IntraNegative, MomentBatch InterNegative) : IDisposable
+public sealed record CalTrainingBatch(QueryBatch Query, MomentBatch Positive, MomentBatch IntraNegative, MomentBatch InterNegative) : ITrainingBatch
 {
     public int Queries => Query.DescIds.Count;
 

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using Vcmr.Data;
 using Vcmr.Models.Layers;
 using Vcmr.Models.Xml;
+using Vcmr.Training;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Baselines.Cal;
@@ -25,14 +26,22 @@ public sealed record StreamProposals(Tensor Mean, Tensor MeanSquaredNorm) : IDis
 /// query is the squared L2 distance averaged over the moment's clips, averaged over the streams; lower is better.
 /// MCN is the same network on the moment's mean-pooled clip (the data side's pool_local).
 /// </summary>
-public sealed class CalModel : nn.Module
+public sealed class CalModel : nn.Module, IMomentRanker<CalIndex>, ITrainable<CalTrainingBatch>, IConfiguredModel, IFeatureWidths
 {
     public const string KindName = "cal";
+
+    /// <summary>The query encoding's name: the unit query embedding.</summary>
+    public const string QueryEmbedding = "query_embedding";
 
     /// <summary>Loss part names: the intra-video and inter-video hinge terms.</summary>
     public const string IntraPart = "intra", InterPart = "inter";
 
     public CalConfig Config { get; }
+    public string Kind => KindName;
+    object IConfiguredModel.Config => Config;
+
+    public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
+        (Config.HasVideo ? Config.VisualDim : null, Config.TextDim, $"CalConfig.{nameof(CalConfig.VisualDim)}", $"CalConfig.{nameof(CalConfig.TextDim)}");
 
     private readonly Sequential? video_moment_mlp, sub_moment_mlp;
     private readonly RnnEncoder query_lstm;
@@ -57,6 +66,41 @@ public sealed class CalModel : nn.Module
         using var scope = NewDisposeScope();
         var (_, last) = query_lstm.forward(queries.Features, queries.Mask);
         return nn.functional.normalize(query_linear.forward(last), dim: -1).MoveToOuterDisposeScope();
+    }
+
+    public EncodedQueries EncodeQueries(QueryBatch queries) => new(queries, [KeyValuePair.Create(QueryEmbedding, EncodeQuery(queries))]);
+
+    /// <summary>Every proposal of the corpus encoded once (<see cref="CalIndex"/>); the corpus must be read with
+    /// <see cref="CalConfig.ReadOptions"/> (raw clips of whole videos) and know its videos' durations.</summary>
+    public CalIndex IndexCorpus(VideoCorpus corpus) => CalIndex.Build(this, corpus.Batches(), corpus.Duration);
+
+    /// <summary>The nearest proposals (score = minus the distance, as inference.py writes it).</summary>
+    public IReadOnlyList<RankedMoment>[] RankMoments(EncodedQueries queries, CalIndex index, Tensor? candidates, Tensor? valid, int top)
+    {
+        var q = queries[QueryEmbedding];
+        if (candidates is null)
+            return index.Rank(q, null, top).Select(l => (IReadOnlyList<RankedMoment>)l.Select(p => Moment(p.Video, p)).ToList()).ToArray();
+        long nq = candidates.shape[0], k = candidates.shape[1];
+        var positions = candidates.cpu().data<long>().ToArray();
+        var real = valid?.cpu().data<bool>().ToArray();
+        var lists = new List<int>[nq];
+        var slotOf = new Dictionary<int, int>[nq];
+        for (int r = 0; r < nq; r++)
+        {
+            (lists[r], slotOf[r]) = ([], []);
+            for (int s = 0; s < k; s++)
+                if ((real?[r * k + s] ?? true) && slotOf[r].TryAdd((int)positions[r * k + s], s)) lists[r].Add((int)positions[r * k + s]);
+        }
+        return index.Rank(q, lists, top).Select((l, r) => (IReadOnlyList<RankedMoment>)l.Select(p => Moment(slotOf[r][p.Video], p)).ToList()).ToArray();
+    }
+
+    private static RankedMoment Moment(int slot, RankedProposal p) => new(slot, p.Proposal.Start, p.Proposal.End, -p.Distance);
+
+    /// <summary>The intra-video and inter-video ranking terms of a batch (<see cref="LossTerms"/>).</summary>
+    public LossParts Loss(CalTrainingBatch batch, TrainingStep step)
+    {
+        var (total, intra, inter) = LossTerms(batch);
+        return new LossParts(total, [new(IntraPart, intra, 1, "intra-video negative"), new(InterPart, inter, Config.InterLossWeight, "inter-video negative")]);
     }
 
     /// <summary>(N,) distance of query i to moment i (compute_pdist): squared L2 per clip, averaged over the

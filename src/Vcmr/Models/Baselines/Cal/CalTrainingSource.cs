@@ -1,5 +1,6 @@
 using Vcmr.Data;
 using Vcmr.Runtime;
+using Vcmr.Training;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Baselines.Cal;
@@ -12,7 +13,7 @@ namespace Vcmr.Models.Baselines.Cal;
 /// "train-shuffle-{epoch}") as every paired source shuffles them; the moments of epoch e come from Seeding.Rng(seed,
 /// "cal-negatives/{e}"), so a resumed run draws what an uninterrupted one would.
 /// </summary>
-public sealed class CalTrainingSource
+public sealed class CalTrainingSource : IBatchSource<CalTrainingBatch>
 {
     private readonly TvrFeatureSet _features;
     private readonly BatchBuilder _batches;

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vcmr.Data;
 using Vcmr.Models.Layers;
+using Vcmr.Training;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Baselines.Excl;
@@ -41,11 +42,22 @@ public sealed record ExclIndex(ExclStreamIndex? Video, ExclStreamIndex? Sub, Ten
 /// [clip encoding; query], and two MLPs (Linear 3H -> H, tanh, Linear H -> 1) on [second; first; query] give start
 /// and end logits; the streams' logits are averaged. Trained with cross-entropy on the start and end clips.
 /// </summary>
-public sealed class ExclModel : nn.Module
+public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainable<TrainingBatch>, IConfiguredModel, IFeatureWidths
 {
     public const string KindName = "excl";
 
+    /// <summary>The query encoding's name: the query BiLSTM's last state.</summary>
+    public const string QueryEncoding = "encoded_query";
+
+    /// <summary>The loss part: CE(start) + CE(end) (the reference's loss_st_ed).</summary>
+    public const string StartEndPart = "st_ed";
+
     public ExclConfig Config { get; }
+    public string Kind => KindName;
+    object IConfiguredModel.Config => Config;
+
+    public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
+        (Config.HasVideo ? Config.VisualDim : null, Config.TextDim, $"ExclConfig.{nameof(ExclConfig.VisualDim)}", $"ExclConfig.{nameof(ExclConfig.TextDim)}");
 
     private readonly RnnEncoder query_encoder;
     private readonly RnnEncoder? video_encoder, video_encoder2, sub_encoder, sub_encoder2;
@@ -129,6 +141,27 @@ public sealed class ExclModel : nn.Module
         return (Masking.MaskLogits(st! / n, mask).MoveToOuterDisposeScope(), Masking.MaskLogits(ed! / n, mask).MoveToOuterDisposeScope());
     }
 
+    public EncodedQueries EncodeQueries(QueryBatch queries) => new(queries, [KeyValuePair.Create(QueryEncoding, EncodeQuery(queries))]);
+
+    /// <summary>Every video's per-stream parts (<see cref="ExclStreamIndex"/>).</summary>
+    public ExclIndex IndexCorpus(VideoCorpus corpus) => CorpusEncoding.EncodeAll(corpus, EncodeContext, Concat);
+
+    public MomentLogits Localize(EncodedQueries queries, ExclIndex index, Tensor candidates)
+    {
+        var (st, ed) = Localize(queries[QueryEncoding], index, candidates);
+        return new MomentLogits(st, ed);
+    }
+
+    /// <summary>The start/end cross-entropy of query i on video i, with the suite's inclusive end label (the same
+    /// labels XML trains on, see ClipLabels).</summary>
+    public LossParts Loss(TrainingBatch batch, TrainingStep step)
+    {
+        using var scope = NewDisposeScope();
+        var (st, ed) = Forward(batch.Query, batch.Context);
+        var loss = StartEndLoss(st, ed, batch.StartLabels, batch.EndLabels);
+        return new LossParts(loss.MoveToOuterDisposeScope(), [new(StartEndPart, loss.item<float>(), 1, "start/end CE")]);
+    }
+
     /// <summary>CE(start) + CE(end) over the clips (temporal_criterion, mean over the batch).</summary>
     public Tensor StartEndLoss(Tensor start, Tensor end, Tensor startLabels, Tensor endLabels) =>
         nn.functional.cross_entropy(start, startLabels) + nn.functional.cross_entropy(end, endLabels);
@@ -164,7 +197,7 @@ public sealed class ExclModel : nn.Module
         return new ExclIndex(Stream(c => c.Video), Stream(c => c.Sub), Cat(c => c.Mask));
     }
 
-    /// <summary>Pairs per chunk of <see cref="Localize"/>: bounds the (pairs, L, 2H) recurrence inputs.</summary>
+    /// <summary>Pairs per chunk of <see cref="Localize(Tensor, ExclIndex, Tensor)"/>: bounds the (pairs, L, 2H) recurrence inputs.</summary>
     private const int PairChunk = 512;
 
     /// <summary>(Nq, K, L) masked start and end logits of each query over its K candidate videos (positions in

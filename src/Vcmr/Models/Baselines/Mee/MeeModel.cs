@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vcmr.Data;
 using Vcmr.Models.Layers;
+using Vcmr.Training;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Baselines.Mee;
@@ -10,6 +11,11 @@ namespace Vcmr.Models.Baselines.Mee;
 /// stream the context mode does not read.</summary>
 public sealed record MeeIndex(Tensor? Video, Tensor? Sub) : IDisposable
 {
+    /// <summary>Chunks of a corpus, concatenated in order.</summary>
+    public static MeeIndex Concat(IReadOnlyList<MeeIndex> chunks) =>
+        new(chunks[0].Video is null ? null : cat(chunks.Select(c => c.Video!).ToArray(), 0),
+            chunks[0].Sub is null ? null : cat(chunks.Select(c => c.Sub!).ToArray(), 0));
+
     public void Dispose()
     {
         Video?.Dispose();
@@ -24,11 +30,22 @@ public sealed record MeeIndex(Tensor? Video, Tensor? Sub) : IDisposable
 /// mean-pooled clip features into a 256-d space; a linear layer on the pooled query gives the two stream weights
 /// (used as they come: the reference applies no softmax), and the score is w_v &lt;q_v, v&gt; + w_s &lt;q_s, s&gt;.
 /// </summary>
-public sealed class MeeModel : nn.Module
+public sealed class MeeModel : nn.Module, IVideoRetriever<MeeIndex>, ITrainable<TrainingBatch>, IConfiguredModel, IFeatureWidths
 {
     public const string KindName = "mee";
 
+    /// <summary>The query encoding's name: the NetVLAD-pooled query (model.py's pooled_query).</summary>
+    public const string PooledQuery = "pooled_query";
+
+    /// <summary>The loss part: the bidirectional max-margin ranking loss.</summary>
+    public const string MaxMarginPart = "max_margin";
+
     public MeeConfig Config { get; }
+    public string Kind => KindName;
+    object IConfiguredModel.Config => Config;
+
+    public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
+        (Config.HasVideo ? Config.VisualDim : null, Config.TextDim, $"MeeConfig.{nameof(MeeConfig.VisualDim)}", $"MeeConfig.{nameof(MeeConfig.TextDim)}");
 
     private readonly NetVlad query_pooling;
     private readonly GatedEmbeddingUnit? video_query_gu, video_gu, sub_query_gu, sub_gu;
@@ -100,6 +117,22 @@ public sealed class MeeModel : nn.Module
         if (video is null || sub is null) return (video ?? sub)!.MoveToOuterDisposeScope();
         var w = MixtureWeights(pooledQuery);
         return (w[.., 0..1] * video + w[.., 1..2] * sub).MoveToOuterDisposeScope();
+    }
+
+    public EncodedQueries EncodeQueries(QueryBatch queries) => new(queries, [KeyValuePair.Create(PooledQuery, PoolQuery(queries))]);
+
+    /// <summary>Every video's per-stream embedding (inference.py's compute_context_embeddings).</summary>
+    public MeeIndex IndexCorpus(VideoCorpus corpus) => CorpusEncoding.EncodeAll(corpus, EncodeContext, MeeIndex.Concat);
+
+    public Tensor ScoreVideos(EncodedQueries queries, MeeIndex index) => Scores(queries[PooledQuery], index);
+
+    /// <summary>The max-margin ranking loss over the batch's in-batch negatives (the videos of the other pairs, a
+    /// repeated video included, as in the reference).</summary>
+    public LossParts Loss(TrainingBatch batch, TrainingStep step)
+    {
+        using var scope = NewDisposeScope();
+        var loss = MaxMarginRankingLoss.Compute(Forward(batch), Config.Margin);
+        return new LossParts(loss.MoveToOuterDisposeScope(), [new(MaxMarginPart, loss.item<float>(), 1, "max-margin ranking")]);
     }
 
     /// <summary>(N, N) scores of a paired batch (query i, video i): the diagonal holds the positives.</summary>
