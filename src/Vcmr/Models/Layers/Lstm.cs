@@ -65,43 +65,59 @@ public sealed class Lstm : nn.Module
         return nn.functional.linear(x, w, b);
     }
 
-    /// <summary>The recurrence on projected inputs (<see cref="Project(Tensor, bool, long, bool)"/>, or a sum of projections of the input's
-    /// parts): see <see cref="forward"/>.</summary>
+    /// <summary>The recurrence on projected inputs (<see cref="Project(Tensor, bool, long, bool)"/>, or a sum of
+    /// projections of the input's parts): see <see cref="forward"/>.</summary>
     /// <param name="forwardInput">(N, L, 4H) projected input of the forward direction.</param>
     /// <param name="reverseInput">(N, L, 4H) of the backward direction; null for a unidirectional LSTM.</param>
+    /// <remarks>As a packed sequence runs: the rows are sorted by length, so that the rows still running at any step
+    /// are a prefix, and each step computes only those; no work is spent on padding.</remarks>
     public (Tensor Outputs, Tensor Last) Recur(Tensor forwardInput, Tensor? reverseInput, Tensor mask)
     {
         if ((reverseInput is not null) != Bidirectional)
             throw new ArgumentException($"a {(Bidirectional ? "bidirectional" : "unidirectional")} LSTM needs {(Bidirectional ? "both directions'" : "one direction's")} projected inputs");
         using var scope = NewDisposeScope();
-        var steps = mask.unsqueeze(2).to(forwardInput.dtype); // (N, L, 1)
-        var (outF, lastF) = Direction(forwardInput, weight_hh_l0, steps, reverse: false);
-        if (reverseInput is null) return (outF.MoveToOuterDisposeScope(), lastF.MoveToOuterDisposeScope());
-        var (outB, lastB) = Direction(reverseInput, weight_hh_l0_reverse!, steps, reverse: true);
-        return (cat([outF, outB], 2).MoveToOuterDisposeScope(), cat([lastF, lastB], 1).MoveToOuterDisposeScope());
+        var lengths = mask.sum(1).to(int64).cpu().data<long>().ToArray();
+        var order = Enumerable.Range(0, lengths.Length).OrderByDescending(i => lengths[i]).ToArray(); // stable
+        var sorted = order.Select(i => lengths[i]).ToArray();
+        var perm = tensor(order.Select(i => (long)i).ToArray(), device: forwardInput.device);
+        var (outputs, last) = Direction(forwardInput.index_select(0, perm), weight_hh_l0, sorted, reverse: false);
+        if (reverseInput is not null)
+        {
+            var (outB, lastB) = Direction(reverseInput.index_select(0, perm), weight_hh_l0_reverse!, sorted, reverse: true);
+            (outputs, last) = (cat([outputs, outB], 2), cat([last, lastB], 1));
+        }
+        var inverse = perm.argsort();
+        return (outputs.index_select(0, inverse).MoveToOuterDisposeScope(), last.index_select(0, inverse).MoveToOuterDisposeScope());
     }
 
-    // A padded step leaves the state as it is: the forward pass keeps its last real state, and the backward pass,
-    // which meets the padding first, starts from zeros at the row's last real step, exactly as a packed sequence runs.
-    private (Tensor Outputs, Tensor Last) Direction(Tensor input, Tensor whh, Tensor steps, bool reverse)
+    // Rows sorted by length, longest first: at step t the rows still running are a prefix. A finished row keeps its
+    // last state (the forward pass's h_n); the backward pass meets a row's last real step with the zero state the row
+    // has kept until then. Outputs of padded steps are zero, as pad_packed_sequence leaves them.
+    private (Tensor Outputs, Tensor Last) Direction(Tensor input, Tensor whh, long[] lengths, bool reverse)
     {
-        long n = input.shape[0], l = input.shape[1];
-        var h = zeros(n, HiddenSize, dtype: input.dtype, device: input.device);
-        var c = zeros(n, HiddenSize, dtype: input.dtype, device: input.device);
+        long n = input.shape[0], l = input.shape[1], hs = HiddenSize;
+        var h = zeros(n, hs, dtype: input.dtype, device: input.device);
+        var c = zeros(n, hs, dtype: input.dtype, device: input.device);
         var outputs = new Tensor[l];
         var whhT = whh.t();
         for (long s = 0; s < l; s++)
         {
             long t = reverse ? l - 1 - s : s;
-            // each step's temporaries go at once (autograd keeps what backward needs): a long sequence over many
-            // (query, video) pairs would otherwise hold every step's gates until the end
+            long active = lengths.Count(len => len > t);
+            if (active == 0)
+            {
+                outputs[t] = zeros(n, hs, dtype: input.dtype, device: input.device);
+                continue;
+            }
+            // each step's temporaries go at once (autograd keeps what backward needs)
             using var stepScope = NewDisposeScope();
-            var gates = (input[.., t] + h.mm(whhT)).chunk(4, 1);
-            var cNew = sigmoid(gates[1]) * c + sigmoid(gates[0]) * tanh(gates[2]);
-            var hNew = sigmoid(gates[3]) * tanh(cNew);
-            var real = steps[.., t];
-            outputs[t] = (hNew * real).MoveToOuterDisposeScope();
-            var (hNext, cNext) = ((h + real * (hNew - h)).MoveToOuterDisposeScope(), (c + real * (cNew - c)).MoveToOuterDisposeScope());
+            var gates = addmm(input[.., t].narrow(0, 0, active), h.narrow(0, 0, active), whhT, 1, 1);
+            var sig = sigmoid(gates);                                            // input, forget, (cell), output
+            var cNew = (sig.narrow(1, hs, hs) * c.narrow(0, 0, active)).addcmul(sig.narrow(1, 0, hs), tanh(gates.narrow(1, 2 * hs, hs)), 1);
+            var hNew = sig.narrow(1, 3 * hs, hs) * tanh(cNew);
+            outputs[t] = (active == n ? hNew : cat([hNew, zeros(n - active, hs, dtype: input.dtype, device: input.device)], 0)).MoveToOuterDisposeScope();
+            var hNext = (active == n ? hNew.alias() : cat([hNew, h.narrow(0, active, n - active)], 0)).MoveToOuterDisposeScope(); // not the output's handle
+            var cNext = (active == n ? cNew : cat([cNew, c.narrow(0, active, n - active)], 0)).MoveToOuterDisposeScope();
             h.Dispose();
             c.Dispose();
             (h, c) = (hNext, cNext);

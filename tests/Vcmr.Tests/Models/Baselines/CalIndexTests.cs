@@ -1,10 +1,12 @@
 using Vcmr.Data;
 using Vcmr.Models.Baselines.Cal;
 using Vcmr.Runtime;
+using Vcmr.Tests.Training;
 using static TorchSharp.torch;
 
 namespace Vcmr.Tests.Models.Baselines;
 
+[Collection(SerialTorchCollection.Name)]
 public class CalIndexTests
 {
     private static readonly double[] Durations = [10.0, 25.5, 40.2];
@@ -62,7 +64,7 @@ public class CalIndexTests
             Assert.Equal(10, ranked[q].Count);
             for (int j = 0; j < 10; j++)
             {
-                Assert.Equal(best[j].D, ranked[q][j].Distance, 4);
+                Assert.Equal(best[j].D, ranked[q][j].Distance, 1e-5);
                 Assert.Equal((best[j].Video, best[j].P), (ranked[q][j].Video, ranked[q][j].Proposal));
             }
         }
@@ -73,6 +75,6 @@ public class CalIndexTests
         Assert.Equal(index.Of(0).Length + index.Of(1).Length, restricted[1].Count);
         Assert.Equal(restricted[1].OrderBy(r => r.Distance).Select(r => r.Distance), restricted[1].Select(r => r.Distance));
         var byPair = expected[1].ToDictionary(e => (e.Video, e.P), e => e.D);
-        Assert.All(restricted[1], r => Assert.Equal(byPair[(r.Video, r.Proposal)], r.Distance, 4));
+        Assert.All(restricted[1], r => Assert.Equal(byPair[(r.Video, r.Proposal)], r.Distance, 1e-5));
     }
 }

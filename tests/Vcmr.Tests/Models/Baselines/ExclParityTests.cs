@@ -53,6 +53,7 @@ public class ExclParityTests(ITestOutputHelper output)
         using var _ = model;
         using var __ = data;
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad(); // inference: the packed LSTM path
         using var index = model.EncodeContext(context);
         long n = context.Mask.shape[0];
         var candidates = arange(n).unsqueeze(0).expand(n, n).contiguous();

@@ -198,7 +198,7 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
     }
 
     /// <summary>Pairs per chunk of <see cref="Localize(Tensor, ExclIndex, Tensor)"/>: bounds the (pairs, L, 2H) recurrence inputs.</summary>
-    private const int PairChunk = 512;
+    private const int PairChunk = 2048;
 
     /// <summary>(Nq, K, L) masked start and end logits of each query over its K candidate videos (positions in
     /// <paramref name="index"/>), the same as <see cref="Forward"/> on each (query, video) pair: the query's share of
@@ -208,8 +208,10 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
         using var scope = NewDisposeScope();
         int h = Config.HiddenSize;
         long nq = candidates.shape[0], k = candidates.shape[1], l = index.Mask.shape[1];
-        var pairQuery = arange(nq, device: query.device).unsqueeze(1).expand(nq, k).flatten();
-        var pairVideo = candidates.flatten();
+        // pairs ordered by their video's length, longest first, so that a chunk's recurrence stops with its videos
+        var byLength = index.Mask.sum(1).index_select(0, candidates.flatten()).sort(0, descending: true, stable: true).Indices;
+        var pairQuery = arange(nq, device: query.device).unsqueeze(1).expand(nq, k).flatten().index_select(0, byLength);
+        var pairVideo = candidates.flatten().index_select(0, byLength);
         var st = zeros(nq * k, l, device: query.device);
         var ed = zeros(nq * k, l, device: query.device);
         foreach (var (_, second, start, end, _, name) in Streams())
@@ -238,7 +240,8 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
         }
         int streams = Config.StreamCount;
         var candidateMask = index.Mask.index_select(0, pairVideo);
-        return (Masking.MaskLogits(st / streams, candidateMask).view(nq, k, l).MoveToOuterDisposeScope(),
-            Masking.MaskLogits(ed / streams, candidateMask).view(nq, k, l).MoveToOuterDisposeScope());
+        var back = byLength.argsort();
+        return (Masking.MaskLogits(st / streams, candidateMask).index_select(0, back).view(nq, k, l).MoveToOuterDisposeScope(),
+            Masking.MaskLogits(ed / streams, candidateMask).index_select(0, back).view(nq, k, l).MoveToOuterDisposeScope());
     }
 }
