@@ -9,8 +9,8 @@ namespace Vcmr.Training;
 
 /// <summary>
 /// Epoch loop shared by the models: a model, its batch source and a loss on that batch kind; BertAdam with
-/// warmup_linear (or the optimiser <see cref="TrainerOptions.Optimizer"/> names), one dispose scope per step, an evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 +
-/// 0.7-r1), early stopping with patience, best and last checkpoints (with the model's kind and config), and resume
+/// warmup_linear (or the optimiser <see cref="TrainerOptions.Optimizer"/> names), one dispose scope per step, an
+/// evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 + 0.7-r1), early stopping with patience, best and last checkpoints (with the model's kind and config), and resume
 /// from the last checkpoint. The loss's random stream of epoch e is Seeding.Rng(seed, "negatives/e"), so a resumed
 /// run draws exactly what an uninterrupted one would.
 /// </summary>
