@@ -14,8 +14,10 @@ public sealed record CorpusInferenceOptions
     public static CorpusInferenceOptions Conquer { get; } = new() { TopVideos = 10, MinSpan = 0, MaxSpan = 24, Fusion = ScoreFusion.ConquerGeneral };
 
     /// <summary>ExCL over MEE's top 100 (TVR baselines/excl/inference_with_vcmr.py): start probabilities times
-    /// exp(20 s_MEE), each video's best 50 spans of 2 &lt;= j - i &lt; 16 clips, the best 200 kept (max_before_nms),
-    /// spans in seconds.</summary>
+    /// exp(20 s_MEE), each video's best 50 spans of 2 &lt;= j - i &lt; 16 clips, the best 200 kept (max_before_nms).
+    /// The reference's VCMR path writes the clip indices (st_idx, ed_idx) of those spans where the submission wants
+    /// seconds (its SVMR path converts them); the pipeline writes seconds, [i x 1.5, (j + 1) x 1.5], for every model.
+    /// MEE's scores are not cosines: exp(20 s) overflows float32 above s = 4.4, in the reference as here.</summary>
     public static CorpusInferenceOptions Excl { get; } = new() { MaxSpansPerVideo = 50 };
 
     /// <summary>CAL and MCN (TVR baselines/clip_alignment_with_language/inference.py): the best 300 proposals
