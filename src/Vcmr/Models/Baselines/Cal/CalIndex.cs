@@ -91,18 +91,28 @@ public sealed class CalIndex : IDisposable
     public List<RankedProposal>[] Rank(Tensor queries, IReadOnlyList<IReadOnlyList<int>>? candidates, int top)
     {
         if (top < 1) throw new ArgumentOutOfRangeException(nameof(top), top, "must be >= 1");
-        using var scope = NewDisposeScope();
         long nq = queries.shape[0];
+        if (candidates is not null && candidates.Count != nq) throw new ArgumentException($"{candidates.Count} candidate lists for {nq} queries", nameof(candidates));
         var result = new List<RankedProposal>[nq];
-        if (candidates is null)
+        // queries a block at a time: a block's (rows, P) distances stay within a few hundred MB at TVR val scale
+        for (int r = 0; r < nq; r += QueryBlock)
         {
-            var distances = CalModel.Distances(queries, _video, _sub);                       // (Nq, P)
-            var (values, indices) = distances.topk(Math.Min(top, Proposals), dim: 1, largest: false);
-            Collect(values, indices, result);
-            return result;
+            using var scope = NewDisposeScope();
+            int n = (int)Math.Min(QueryBlock, nq - r);
+            var block = queries.narrow(0, r, n);
+            var (values, indices) = candidates is null ? CalModel.Distances(block, _video, _sub).topk(Math.Min(top, Proposals), dim: 1, largest: false)
+                : RankCandidates(block, candidates.Skip(r).Take(n).ToList(), top);
+            var ranked = new List<RankedProposal>[n];
+            Collect(values, indices, ranked);
+            ranked.CopyTo(result, r);
         }
-        if (candidates.Count != nq) throw new ArgumentException($"{candidates.Count} candidate lists for {nq} queries", nameof(candidates));
-        // each query's candidates' proposals, padded with proposal 0 at +inf distance
+        return result;
+    }
+
+    // each query's candidates' proposals, padded with proposal 0 at +inf distance; (distances, proposal ids) best first
+    private (Tensor Values, Tensor Indices) RankCandidates(Tensor queries, List<IReadOnlyList<int>> candidates, int top)
+    {
+        long nq = queries.shape[0];
         var lists = candidates.Select(c => c.SelectMany(v => Enumerable.Range(_firstProposal[Check(v)], _proposalCount[v])).ToArray()).ToList();
         int width = Math.Max(1, lists.Max(l => l.Length));
         var ids = new long[nq * width];
@@ -112,9 +122,11 @@ public sealed class CalIndex : IDisposable
         var idTensor = tensor(ids, [nq, width], device: _device);
         var gathered = Gather(queries, idTensor).masked_fill(tensor(valid, [nq, width], device: _device).logical_not(), float.PositiveInfinity);
         var (v, slot) = gathered.topk(Math.Min(top, width), dim: 1, largest: false);
-        Collect(v, idTensor.gather(1, slot), result);
-        return result;
+        return (v, idTensor.gather(1, slot));
     }
+
+    /// <summary>Queries per block of the all-pairs ranking.</summary>
+    private const int QueryBlock = 256;
 
     private int Check(int video) => video >= 0 && video < Videos ? video
         : throw new ArgumentOutOfRangeException(nameof(video), video, $"not a corpus position (the index has {Videos} videos)");

@@ -6,7 +6,9 @@ namespace Vcmr.Models.Baselines.Excl;
 /// ExCL, extractive clip localization (Ghosh et al. 2019), as TVR's baselines/excl implements it. Defaults
 /// (<see cref="Paper"/>) are its config.py values as train.py passes them (`scripts/train.sh tvr video_sub
 /// resnet_i3d`): hidden_size 128 (model.py's excl_base_cfg says 256), drop 0.1 (excl_base_cfg says 0.5),
-/// initializer_range 0.02, max_ctx_l 100, max_desc_l 30; Adam lr 1e-3 for 30 epochs.
+/// initializer_range 0.02; Adam lr 1e-3 for 30 epochs. ExCL reads the stores as XML does (start_end_dataset.py: the
+/// first max_ctx_l = 100 clips, L2-normalised per clip; queries cut to max_desc_l = 30 tokens), the data's
+/// <see cref="Data.FeatureOptions"/> defaults.
 /// </summary>
 public sealed record ExclConfig
 {
@@ -26,8 +28,6 @@ public sealed record ExclConfig
     /// <summary>drop: dropout on the inputs of both BiLSTM layers of each stream.</summary>
     public double Dropout { get; init; } = 0.1;
     public double InitializerRange { get; init; } = 0.02;
-    public int MaxContextLength { get; init; } = 100;
-    public int MaxQueryLength { get; init; } = 30;
 
     public bool HasVideo => ContextMode != ContextMode.Sub;
     public bool HasSub => ContextMode != ContextMode.Video;
@@ -44,8 +44,6 @@ public sealed record ExclConfig
         if (HiddenSize < 2 || HiddenSize % 2 != 0) Fail(nameof(HiddenSize), $"{HiddenSize} must be even and >= 2 (half per direction)");
         if (!(Dropout >= 0 && Dropout < 1)) Fail(nameof(Dropout), $"{Dropout} must be in [0, 1)");
         if (!(InitializerRange > 0)) Fail(nameof(InitializerRange), $"{InitializerRange} must be > 0");
-        Positive(MaxContextLength, nameof(MaxContextLength));
-        Positive(MaxQueryLength, nameof(MaxQueryLength));
         return this;
     }
 
