@@ -34,12 +34,6 @@ public sealed class BertAdam : IOptimizer
         (_lr, _warmup, _tTotal, _b1, _b2, _eps, _maxGradNorm) = (lr, warmup, tTotal, b1, b2, eps, maxGradNorm);
     }
 
-    /// <summary>The base rate; warmup_linear scales it per step (by each parameter's step count).</summary>
-    public double LearningRate => _lr;
-
-    /// <summary>warmup_linear runs on the step count, not on epochs.</summary>
-    public void StartEpoch(int epoch) { }
-
     private static bool NoDecay(string name) => name.Contains("bias") || name.Contains("LayerNorm.weight");
 
     /// <summary>warmup_linear: x / warmup during warm-up, then a linear decay reaching 0 at x = 1.</summary>

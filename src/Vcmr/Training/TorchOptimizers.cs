@@ -4,7 +4,7 @@ namespace Vcmr.Training;
 
 /// <summary>What torch's Adam and SGD share here: the trainable parameters, L2 weight decay added to each gradient, and
 /// a learning rate set per epoch by a schedule (lr x <see cref="EpochFactor"/>).</summary>
-public abstract class TorchOptimizer : IOptimizer
+public abstract class TorchOptimizer : IOptimizer, IEpochSchedule
 {
     private readonly List<(string Name, Tensor Param)> _params;
     private readonly double _lr, _weightDecay;

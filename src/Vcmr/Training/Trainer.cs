@@ -48,7 +48,7 @@ public sealed class Trainer<TBatch> where TBatch : ITrainingBatch
         for (; Epoch < (stopEpoch ?? _options.Epochs) && _badEpochs < _options.Patience; Epoch++)
         {
             _model.train();
-            _optimizer.StartEpoch(Epoch);
+            (_optimizer as IEpochSchedule)?.StartEpoch(Epoch);
             var rng = Seeding.Rng(_options.Seed, $"negatives/{Epoch}");
             foreach (var batch in _batches.Epoch(Epoch))
             {

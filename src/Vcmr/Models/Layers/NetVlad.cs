@@ -5,43 +5,48 @@ using static TorchSharp.torch;
 namespace Vcmr.Models.Layers;
 
 /// <summary>
-/// NetVLAD pooling of a token sequence (Arandjelovic et al.; as Miech et al.'s MEE code and TVR's
-/// baselines/mixture_embedding_experts/model_components.py implement it): soft-assignment of each token to K
-/// clusters through a (D, K) projection and BatchNorm over all tokens, residuals to learned centres, intra-normalised
-/// per cluster, flattened (D-major) and L2-normalised. Output (N, K * D).
+/// NetVLAD pooling as the Mixture-of-Embedding-Experts code has it (and CONQUER's model/layers.py): soft assignment of
+/// each of the M inputs to K clusters (a product with <c>clusters</c>, LayerNorm over the K logits, softmax), residuals
+/// to the cluster centres <c>clusters2</c> summed per cluster, intra-normalised per cluster, flattened (D-major) and
+/// L2-normalised: a (K * D) vector per row. All M positions take part (no padding mask), as in the reference.
 /// </summary>
-/// <remarks>Every position of the (N, L, D) input is a token, padding included (the reference passes no mask): zero
-/// rows still receive an assignment and so shift the residuals and the BatchNorm statistics. Callers that want the
-/// reference's numbers give the padding the reference had.</remarks>
 public sealed class NetVlad : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter clusters, clusters2;
-    private readonly BatchNorm1d batch_norm;
-
-    public int FeatureSize { get; }
-    public int ClusterSize { get; }
-    /// <summary>Width of the pooled vector, K * D.</summary>
-    public int OutputDim => FeatureSize * ClusterSize;
+    private readonly LayerNorm LayerNorm;
+    private readonly int _features, _clusters;
 
     public NetVlad(int clusterSize, int featureSize) : base(nameof(NetVlad))
     {
-        (FeatureSize, ClusterSize) = (featureSize, clusterSize);
+        (_features, _clusters) = (featureSize, clusterSize);
         double scale = 1 / Math.Sqrt(featureSize);
         clusters = new Parameter(randn(featureSize, clusterSize) * scale);
         clusters2 = new Parameter(randn(1, featureSize, clusterSize) * scale);
-        batch_norm = nn.BatchNorm1d(clusterSize);
+        LayerNorm = nn.LayerNorm(clusterSize);
         RegisterComponents();
     }
 
-    /// <param name="x">(N, L, D) token features.</param>
+    /// <summary>Width of the pooled vector, K * D.</summary>
+    public int OutputDim => _clusters * _features;
+
+    /// <summary>Soft assignments (N, M, K) of each input to each cluster.</summary>
+    public Tensor Assignments(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var logits = LayerNorm.forward(matmul(x, clusters));
+        return softmax(logits, -1).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="x">(N, M, D).</param>
+    /// <returns>(N, K * D).</returns>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        long n = x.shape[0], l = x.shape[1];
-        var assignment = softmax(batch_norm.forward(x.reshape(-1, FeatureSize).mm(clusters)), 1).view(n, l, ClusterSize);
-        var a = assignment.sum(1, keepdim: true) * clusters2;                         // (N, D, K)
-        var vlad = assignment.transpose(1, 2).bmm(x).transpose(1, 2) - a;          // (N, D, K)
-        vlad = nn.functional.normalize(vlad, dim: 1);                                // each cluster's residual
-        return nn.functional.normalize(vlad.reshape(n, OutputDim), dim: 1).MoveToOuterDisposeScope();
+        var assignment = Assignments(x);                                  // (N, M, K)
+        var centres = assignment.sum(1, keepdim: true) * clusters2;        // (N, D, K)
+        var vlad = matmul(assignment.transpose(1, 2), x).transpose(1, 2) - centres; // (N, D, K)
+        vlad = nn.functional.normalize(vlad, dim: 1);                      // intra-normalisation, per cluster
+        vlad = nn.functional.normalize(vlad.reshape(x.shape[0], _clusters * _features), dim: 1);
+        return vlad.MoveToOuterDisposeScope();
     }
 }

@@ -1,7 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vcmr.Data;
-using Vcmr.Models.Layers;
 using Vcmr.Training;
 using static TorchSharp.torch;
 
@@ -47,14 +46,14 @@ public sealed class MeeModel : nn.Module, IVideoRetriever<MeeIndex>, ITrainable<
     public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
         (Config.HasVideo ? Config.VisualDim : null, Config.TextDim, $"MeeConfig.{nameof(MeeConfig.VisualDim)}", $"MeeConfig.{nameof(MeeConfig.TextDim)}");
 
-    private readonly NetVlad query_pooling;
+    private readonly MeeNetVlad query_pooling;
     private readonly GatedEmbeddingUnit? video_query_gu, video_gu, sub_query_gu, sub_gu;
     private readonly Linear? moe_fc;
 
     public MeeModel(MeeConfig config) : base(nameof(MeeModel))
     {
         Config = config.Validate();
-        query_pooling = new NetVlad(config.Clusters, config.TextDim);
+        query_pooling = new MeeNetVlad(config.Clusters, config.TextDim);
         int pooled = query_pooling.OutputDim;
         if (config.HasSub)
             (sub_query_gu, sub_gu) = (new GatedEmbeddingUnit(pooled, config.OutputSize), new GatedEmbeddingUnit(config.TextDim, config.OutputSize));
