@@ -95,6 +95,38 @@ public class ConquerModelTests
         Assert.Equal([2L, 2], o.Video!.shape);
     }
 
+    [Theory]
+    [InlineData(SimilarityMeasure.General)]
+    [InlineData(SimilarityMeasure.Exclusive)]
+    public void ScoringCandidatesOfAnEncodedCorpusEqualsTheForwardOfEachPair(SimilarityMeasure similarity)
+    {
+        Seeding.Seed(8);
+        using var model = new ConquerModel(Tiny with { Similarity = similarity });
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int[] lengths = [5, 3, 9, 2, 7, 4];
+        var corpus = Videos(6, lengths);
+        // the corpus encoded in two batches, as a pipeline reads it
+        var index = model.EncodeCorpus([Slice(corpus, 0, 4), Slice(corpus, 4, 2)]);
+        var queries = Queries(3, [4, 6, 2]);
+        var candidates = tensor(new long[,] { { 2, 0 }, { 1, 3 }, { 5, 4 } });
+        var o = model.ScoreCandidates(model.EncodeQueries(queries.Features, queries.Mask), index, candidates);
+        var flat = candidates.flatten();
+        var direct = model.Forward(queries, new ContextBatch(flat.data<long>().Select(i => $"v{i}").ToArray(), corpus.Video!.index_select(0, flat),
+            corpus.Subtitle!.index_select(0, flat), corpus.Mask.index_select(0, flat)), 2);
+        var pairMask = corpus.Mask.index_select(0, flat).view(3, 2, -1); // (3, 2, 9): real clips
+        var real = pairMask > 0;
+        Assert.True(o.Begin.narrow(2, 0, 9).masked_select(real).allclose(direct.Begin.narrow(2, 0, 9).masked_select(real), 1e-5, 1e-5));
+        Assert.True(o.End.narrow(2, 0, 9).masked_select(real).allclose(direct.End.narrow(2, 0, 9).masked_select(real), 1e-5, 1e-5));
+        var padded = nn.functional.pad(pairMask, [0, o.Begin.shape[2] - 9]) == 0;
+        Assert.True(o.Begin.masked_select(padded).le(-1e9).all().item<bool>());
+        if (similarity == SimilarityMeasure.Exclusive) Assert.True(o.Video!.allclose(direct.Video!, 1e-5, 1e-5));
+    }
+
+    private static ContextBatch Slice(ContextBatch b, int start, int n) =>
+        new(b.VidNames.Skip(start).Take(n).ToArray(), b.Video!.narrow(0, start, n), b.Subtitle!.narrow(0, start, n), b.Mask.narrow(0, start, n));
+
     [Fact]
     public void QueriesArePaddedToMaxQueryLengthAndCutBeyondIt()
     {
