@@ -44,14 +44,18 @@ internal static class AtomicFile
     /// the old folder, the new one, or the old one under its temp name: never a half-written one.</summary>
     public static void WriteDirectory(string path, Action<string> write)
     {
-        string temp = TempPath(path);
+        string full = Path.GetFullPath(path);
+        if (File.Exists(full)) throw new IOException($"{path}: is a file; a folder is written here");
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string FolderTemp() => $"{full}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string temp = FolderTemp();
         try
         {
             Directory.CreateDirectory(temp);
             write(temp);
-            string? aside = Directory.Exists(path) ? TempPath(path) : null;
-            if (aside is not null) Directory.Move(path, aside);
-            Directory.Move(temp, path);
+            string? aside = Directory.Exists(full) ? FolderTemp() : null;
+            if (aside is not null) Directory.Move(full, aside);
+            Directory.Move(temp, full);
             if (aside is not null) Directory.Delete(aside, recursive: true);
         }
         finally

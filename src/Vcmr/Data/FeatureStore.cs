@@ -21,9 +21,9 @@ public abstract class FeatureStore : IDisposable
     /// <summary>Feature width every matrix must have, or null to accept any (fixed by the first read).</summary>
     public int? Dim { get; private set; }
 
-    /// <summary>Opens an HDF5 file, or an LMDB folder (a directory holding data.mdb).</summary>
+    /// <summary>Opens an LMDB folder (a directory holding data.mdb), else an HDF5 file.</summary>
     public static FeatureStore Open(string path, int? expectedDim = null) =>
-        Directory.Exists(path) ? LmdbFeatureStore.Open(path, expectedDim) : Hdf5FeatureStore.Open(path, expectedDim);
+        File.Exists(System.IO.Path.Combine(path, "data.mdb")) ? LmdbFeatureStore.Open(path, expectedDim) : Hdf5FeatureStore.Open(path, expectedDim);
 
     /// <summary>Every key of the store (matrices only).</summary>
     public abstract IReadOnlyCollection<string> Keys { get; }

@@ -116,7 +116,7 @@ public class LmdbFeatureStoreTests
         string path = TempDir("bad");
         Assert.Contains("has no data.mdb", Assert.Throws<DataFormatException>(() => LmdbFeatureStore.Open(path.Replace("bad", "absent")).Dispose()).Message);
         Directory.CreateDirectory(path);
-        Assert.Contains($"{path}: not an LMDB feature store", Assert.Throws<DataFormatException>(() => FeatureStore.Open(path)).Message);
+        Assert.Equal($"{path}: is a folder, not a feature file", Assert.Throws<DataFormatException>(() => FeatureStore.Open(path)).Message);
         var nan = Matrix(2, 3);
         nan.Data[4] = float.NaN;
         LmdbFeatureStore.Write(path, [("ok", Matrix(2, 3)), ("nan", nan), ("wide", Matrix(2, 4))], FeatureEncoding.Npz);
