@@ -144,6 +144,31 @@ public class ConquerModelTests
     }
 
     [Fact]
+    public void StageWiseTrainingLoadsTheBackboneByNameAndLeavesTheHeads()
+    {
+        Seeding.Seed(9);
+        using var general = new ConquerModel(Tiny);
+        Seeding.Seed(10);
+        using var exclusive = new ConquerModel(Tiny with { Similarity = SimilarityMeasure.Exclusive });
+        var before = exclusive.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var source = general.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        int copied = exclusive.LoadBackbone(source, "general.ckpt");
+        Assert.Equal(source.Keys.Count(k => k.StartsWith("encoder.") || k.StartsWith("query_weight.")), copied);
+        foreach (var (name, t) in exclusive.state_dict())
+        {
+            bool backbone = name.StartsWith("encoder.") || name.StartsWith("query_weight.");
+            Assert.True(t.allclose(backbone ? source[name] : before[name], 0, 0), name);
+        }
+        using var averaged = new ConquerModel(Tiny with { QueryDependentFusion = false });
+        var e = Assert.Throws<DataFormatException>(() => exclusive.LoadBackbone(averaged.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value), "noqdf.ckpt"));
+        Assert.StartsWith("noqdf.ckpt: its backbone does not fit this CONQUER (VisualSub, QDF, visual 12, hidden 8):", e.Message);
+        Assert.Contains("query_weight.moe_fc_txt.weight (2, 24): missing from the source", e.Message);
+        using var wide = new ConquerModel(Tiny with { VisualDim = 16 });
+        Assert.Contains("encoder.videoEncoder.img_linear.net.1.weight: source (8, 16), model (8, 12)",
+            Assert.Throws<DataFormatException>(() => exclusive.LoadBackbone(wide.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value), "wide.ckpt")).Message);
+    }
+
+    [Fact]
     public void SameSeedSameLossWithDropout()
     {
         double Loss()
