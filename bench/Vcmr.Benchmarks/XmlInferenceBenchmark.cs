@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vcmr.Data;
 using Vcmr.Inference;
+using Vcmr.Models;
 using Vcmr.Models.Xml;
 using Vcmr.Runtime;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ public sealed class XmlInferenceBenchmark : IBenchmark
         using var video = randn(200, l, cfg.VisualDim);
         using var subtitle = randn(200, l, cfg.TextDim);
         using var clips = ones(200, l);
-        IEnumerable<ContextBatch> Corpus()
+        IEnumerable<ContextBatch> Batches()
         {
             for (int s = 0; s < nv; s += 200)
             {
@@ -50,7 +51,8 @@ public sealed class XmlInferenceBenchmark : IBenchmark
         long rssBefore = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
         var profile = new InferenceProfile();
         var clock = Stopwatch.StartNew();
-        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, Corpus(), Queries(), queries, video2idx, options, profile);
+        var corpus = new VideoCorpus(Enumerable.Range(0, nv).Select(i => $"v{i}").ToList(), Batches);
+        var sub = VcmrPipeline.For(model, options).Run(corpus, Queries(), queries, video2idx, profile);
         double sec = clock.Elapsed.TotalSeconds;
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
         long d = cfg.HiddenSize, k = options.TopVideos;

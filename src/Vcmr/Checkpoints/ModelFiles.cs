@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Vcmr.Data;
+using Vcmr.Models;
 using Vcmr.Models.Xml;
 using Vcmr.Training;
 using static TorchSharp.torch;
@@ -172,7 +173,7 @@ public static class ModelFiles
         {
             case WeightFormat.Suite:
                 var tensors = model.state_dict().ToDictionary(kv => Checkpoint.ModelPrefix + kv.Key, kv => kv.Value);
-                new Checkpoint(model.ConfigJson(), epoch, double.NegativeInfinity, 0, tensors).Save(path);
+                new Checkpoint(ModelRegistry.Describe(model), epoch, double.NegativeInfinity, 0, tensors).Save(path);
                 break;
             case WeightFormat.PyTorch:
                 var stateDict = new PyDict(PyDict.OrderedDict);
@@ -186,7 +187,7 @@ public static class ModelFiles
                 SafetensorsFile.Write(path, XmlReference.ToReferenceStateDict(model), new Dictionary<string, string>
                 {
                     ["format"] = "pt",
-                    [SuiteConfigKey] = model.ConfigJson(),
+                    [SuiteConfigKey] = ModelRegistry.Describe(model),
                     [ModelCfgKey] = ModelConfigFiles.ToJson(XmlReference.ToModelCfg(model.Config)),
                     [EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
                 });

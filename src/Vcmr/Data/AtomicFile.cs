@@ -41,19 +41,17 @@ internal static class AtomicFile
 
     /// <summary>Builds a folder (an LMDB environment) at a temp path beside <paramref name="path"/>, then renames it over
     /// <paramref name="path"/>. An existing folder is moved aside first and deleted after the swap, so a crash leaves
-    /// the old folder, the new one, or the old one under its temp name: never a half-written one.</summary>
+    /// the old folder, the new one, or the old one under a temp name: never a half-written one.</summary>
     public static void WriteDirectory(string path, Action<string> write)
     {
-        string full = Path.GetFullPath(path);
-        if (File.Exists(full)) throw new IOException($"{path}: is a file; a folder is written here");
+        string full = OutputTarget.CheckFolder(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string FolderTemp() => $"{full}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}";
-        string temp = FolderTemp();
+        string temp = FolderTemp(full);
         try
         {
             Directory.CreateDirectory(temp);
             write(temp);
-            string? aside = Directory.Exists(full) ? FolderTemp() : null;
+            string? aside = Directory.Exists(full) ? FolderTemp(full) : null;
             if (aside is not null) Directory.Move(full, aside);
             Directory.Move(temp, full);
             if (aside is not null) Directory.Delete(aside, recursive: true);
@@ -63,6 +61,8 @@ internal static class AtomicFile
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         }
     }
+
+    private static string FolderTemp(string full) => $"{full}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     /// <summary>
     /// A fresh temp path beside <paramref name="path"/> (its folder is created), for writers that rename it

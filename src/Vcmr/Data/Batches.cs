@@ -47,8 +47,10 @@ public sealed record ContextBatch(IReadOnlyList<string> VidNames, Tensor? Video,
 /// <summary>Row i pairs query i with its ground-truth video i and the moment's start/end clip labels.</summary>
 /// <param name="StartLabels">(N) int64 start clip index.</param>
 /// <param name="EndLabels">(N) int64 end clip index (the convention is documented where the data layer builds it).</param>
-public sealed record TrainingBatch(QueryBatch Query, ContextBatch Context, Tensor StartLabels, Tensor EndLabels) : IDisposable
+public sealed record TrainingBatch(QueryBatch Query, ContextBatch Context, Tensor StartLabels, Tensor EndLabels) : ITrainingBatch
 {
+    public int Queries => Query.DescIds.Count;
+
     public TrainingBatch To(Device device) =>
         new(Query.To(device), Context.To(device), StartLabels.to(device), EndLabels.to(device));
 

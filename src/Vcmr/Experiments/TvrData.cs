@@ -1,5 +1,6 @@
 using Vcmr.Data;
 using Vcmr.Inference;
+using Vcmr.Models;
 using static TorchSharp.torch;
 
 namespace Vcmr.Experiments;
@@ -40,7 +41,7 @@ public sealed class TvrData : IDisposable
 
     /// <summary>Throws a <see cref="DataFormatException"/> naming the store file, its width and the config key when a
     /// store's features are not as wide as <paramref name="model"/> expects (checked on the first key of each store).</summary>
-    public void RequireWidths(Models.IFeatureWidths model)
+    public void RequireWidths(IFeatureWidths model)
     {
         var (video, text, videoKey, textKey) = model.FeatureWidths;
         if (video is int v) Require(Features.Video, v, videoKey);
@@ -63,9 +64,15 @@ public sealed class TvrData : IDisposable
     /// <summary>Every video of a split, in video_idx order, <paramref name="batchSize"/> per batch.</summary>
     public IEnumerable<ContextBatch> Corpus(string split, int batchSize)
     {
-        var names = Index[split].OrderBy(kv => kv.Value.Index).Select(kv => kv.Key).ToList();
-        foreach (var chunk in names.Chunk(batchSize)) yield return OnDevice(Batches.Contexts(chunk), b => b.To(Device));
+        foreach (var chunk in CorpusNames(split).Chunk(batchSize)) yield return OnDevice(Batches.Contexts(chunk), b => b.To(Device));
     }
+
+    /// <summary>The videos of a split (in video_idx order) as a pipeline's corpus: read in batches of
+    /// <paramref name="batchSize"/>, or by name.</summary>
+    public VideoCorpus VideoCorpus(string split, int batchSize = 64) =>
+        new(CorpusNames(split), () => Corpus(split, batchSize), names => OnDevice(Batches.Contexts(names), b => b.To(Device)));
+
+    private List<string> CorpusNames(string split) => Index[split].OrderBy(kv => kv.Value.Index).Select(kv => kv.Key).ToList();
 
     public IEnumerable<QueryBatch> QueryBatches(IReadOnlyList<TvrQuery> queries, int batchSize)
     {
@@ -81,7 +88,8 @@ public sealed class TvrData : IDisposable
     public static Dictionary<int, InferenceQuery> InferenceQueries(IEnumerable<TvrQuery> queries) =>
         queries.ToDictionary(q => q.DescId, q => new InferenceQuery(q.DescId, q.Desc, q.VidName));
 
-    private T OnDevice<T>(T batch, Func<T, T> move) where T : IDisposable
+    /// <summary>A CPU batch moved to <see cref="Device"/> (the CPU copy is disposed); on the CPU the batch itself.</summary>
+    public T OnDevice<T>(T batch, Func<T, T> move) where T : IDisposable
     {
         if (Device.type == TorchSharp.DeviceType.CPU) return batch;
         using (batch) return move(batch);

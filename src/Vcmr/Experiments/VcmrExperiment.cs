@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using TorchSharp;
+using Vcmr.Data;
 using Vcmr.Inference;
 using Vcmr.Models;
 using Vcmr.Training;
 
 namespace Vcmr.Experiments;
 
-/// <summary>How a model is trained and validated on a TVR-format corpus.</summary>
+/// <summary>How a one-network VCMR model (XML) is trained and validated on a TVR-format corpus.</summary>
 public sealed record ExperimentOptions
 {
-    /// <summary>Epochs, learning rate, seed, patience and checkpoint folder (StepsPerEpoch is derived from the data).</summary>
+    /// <summary>Epochs, learning rate, seed, patience and checkpoint folder.</summary>
     public TrainerOptions Trainer { get; init; } = new();
     /// <summary>bsz: training queries per batch (reference 128).</summary>
     public int BatchSize { get; init; } = 128;
@@ -17,6 +18,8 @@ public sealed record ExperimentOptions
     public string ValSplit { get; init; } = "val";
     /// <summary>Inference settings of the per-epoch validation.</summary>
     public CorpusInferenceOptions Inference { get; init; } = CorpusInferenceOptions.Tvr;
+    /// <summary>The validation number that picks the best epoch and stops early.</summary>
+    public StopMetric Stop { get; init; } = StopMetric.Vcmr;
 
     public ExperimentOptions Validate()
     {
@@ -27,63 +30,66 @@ public sealed record ExperimentOptions
 }
 
 /// <summary>
-/// One entry to train any VCMR model on any TVR-format corpus: seeded epochs of shuffled batches, the official
-/// validation after every epoch (VCMR 0.5-r1 + 0.7-r1 decides early stopping and the best checkpoint) and a
-/// per-epoch history for the notebooks' curves.
+/// One entry to train any model: a model, its batch source and its loss, validated after every epoch (the
+/// <see cref="Validation"/>'s stop metric decides early stopping and the best checkpoint), with a per-epoch history
+/// of the loss parts the model reports for the notebooks' tables and curves.
 /// </summary>
 public static class VcmrExperiment
 {
+    /// <param name="model">the module trained; with a checkpoint folder an <see cref="IConfiguredModel"/>.</param>
     /// <param name="progress">called after every step and every validation (console lines, a notebook's display handle).</param>
-    /// <param name="resumeFrom">a last.ckpt to continue from (same config), or null to start fresh.</param>
+    /// <param name="resumeFrom">a last.ckpt to continue from (same kind and config), or null to start fresh.</param>
     /// <param name="stopEpoch">stop before this epoch as an interrupted run would (the schedule still plans all epochs).</param>
-    public static TrainingHistory Train<TModel, TEnc>(TModel model, TvrData data, ExperimentOptions options,
-        Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null)
-        where TModel : torch.nn.Module, ITrainable, IVideoRetriever<TEnc>, IMomentLocalizer<TEnc> where TEnc : IDisposable
+    public static TrainingHistory Train<TBatch>(torch.nn.Module model, IBatchSource<TBatch> batches, TrainingLoss<TBatch> loss,
+        Validation validation, TrainerOptions trainer, Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null)
+        where TBatch : ITrainingBatch
     {
-        options.Validate();
-        if (model is IFeatureWidths widths) data.RequireWidths(widths);
-        var train = data.Queries(options.TrainSplit);
-        if (train.Count < 2) throw new ArgumentException($"split '{options.TrainSplit}' has {train.Count} queries: too few to train");
-        int steps = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        var trainer = new Trainer<TModel>(model, options.Trainer with { StepsPerEpoch = steps });
-        if (resumeFrom is not null) trainer.Resume(resumeFrom);
-        var history = new TrainingHistory { CheckpointDir = options.Trainer.CheckpointDir };
-        var sums = new double[5];
+        var run = new Trainer<TBatch>(model, batches, loss, trainer);
+        if (resumeFrom is not null) run.Resume(resumeFrom);
+        var history = new TrainingHistory(validation.Stop) { CheckpointDir = trainer.CheckpointDir };
+        var sums = new Dictionary<string, (double Sum, double Weight, string Label)>();
+        double lossSum = 0, speedSum = 0;
         int count = 0;
         var clock = Stopwatch.StartNew();
         void OnProgress(TrainingProgress p)
         {
             if (p.ValScore is null)
             {
-                double[] parts = [p.Loss, p.StartEnd, p.NegContext, p.NegQuery, p.QueriesPerSecond];
-                for (int i = 0; i < parts.Length; i++) sums[i] += parts[i];
+                lossSum += p.Loss;
+                speedSum += p.QueriesPerSecond;
+                foreach (var part in p.Parts)
+                    sums[part.Name] = (sums.GetValueOrDefault(part.Name).Sum + part.Value, part.Weight, part.Label);
                 count++;
             }
             progress?.Invoke(p);
         }
         double Evaluate(int epoch)
         {
-            var result = VcmrEvaluation.Run<TModel, TEnc>(model, data, options.ValSplit, options.Inference);
+            var metrics = validation.Run();
             double n = Math.Max(count, 1);
-            history.Add(new EpochRecord(epoch, sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n, sums[4] / n,
-                clock.Elapsed.TotalSeconds, result.Metrics));
-            Array.Clear(sums);
-            count = 0;
+            double score = validation.Stop.Score(metrics);
+            history.Add(new EpochRecord(epoch, lossSum / n, sums.Select(kv => new LossPart(kv.Key, kv.Value.Sum / n, kv.Value.Weight, kv.Value.Label)).ToList(),
+                speedSum / n, clock.Elapsed.TotalSeconds, metrics, score));
+            (lossSum, speedSum, count) = (0, 0, 0);
+            sums.Clear();
             clock.Restart();
-            return result.StopScore;
+            return score;
         }
-        trainer.Fit(epoch => FilterShort(data.TrainingEpoch(options.TrainSplit, options.BatchSize, options.Trainer.Seed, epoch)),
-            Evaluate, OnProgress, stopEpoch);
+        run.Fit(Evaluate, OnProgress, stopEpoch);
         return history;
     }
 
-    // In-batch negatives need two pairs: a last batch of one query is dropped (the reference's loader would crash on it).
-    private static IEnumerable<Data.TrainingBatch> FilterShort(IEnumerable<Data.TrainingBatch> batches)
+    /// <summary>A one-network VCMR model (XML) trained on paired in-batch batches of <see cref="ExperimentOptions.TrainSplit"/>
+    /// with its own loss, validated each epoch by its whole pipeline on <see cref="ExperimentOptions.ValSplit"/>.</summary>
+    public static TrainingHistory Train<TIndex>(IVcmrModel<TIndex> model, TvrData data, ExperimentOptions options,
+        Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null) where TIndex : IDisposable
     {
-        foreach (var b in batches)
-        {
-            if (b.StartLabels.shape[0] >= 2) yield return b;
-            else b.Dispose();
-        }
+        options.Validate();
+        if (model is not torch.nn.Module module || model is not ITrainable<TrainingBatch> trainable)
+            throw new ArgumentException($"{model.GetType().Name} must be a torch module trained on paired batches (ITrainable<TrainingBatch>)", nameof(model));
+        if (model is IFeatureWidths widths) data.RequireWidths(widths);
+        var batches = new PairedBatches(data, options.TrainSplit, options.BatchSize, options.Trainer.Seed);
+        var validation = Validation.Vcmr(VcmrPipeline.For(model, options.Inference), data, options.ValSplit, options.Stop);
+        return Train(module, batches, trainable.Loss, validation, options.Trainer, progress, resumeFrom, stopEpoch);
     }
 }

@@ -1,9 +1,17 @@
 namespace Vcmr.Inference;
 
-/// <summary>Corpus-level inference settings; defaults are TVR inference.py's (reference/tvr-xml.md 2.1 and 3).</summary>
+/// <summary>Corpus-level inference settings of a <see cref="VcmrPipeline"/>; defaults (<see cref="Tvr"/>) are TVR
+/// inference.py's for XML (its config.py eval options: eval_query_bsz, max_vcmr_video 100, min_pred_l 2, max_pred_l 16,
+/// q2c_alpha 20, max_before_nms 200, nms_thd -1).</summary>
 public sealed record CorpusInferenceOptions
 {
     public static CorpusInferenceOptions Tvr { get; } = new();
+
+    /// <summary>CONQUER's inference (config/config.py and inference.py of houzhijian/CONQUER): the top 10 videos of the
+    /// first stage, spans of 0 &lt;= j - i &lt; 24 clips (min_pred_l 0, max_pred_l 24), the first-stage score used as given
+    /// (its general similarity; pick <see cref="ScoreFusion.ConquerExclusive"/> or
+    /// <see cref="ScoreFusion.ConquerDisjoint"/> for the others), NMS off (the paper model uses 0.7).</summary>
+    public static CorpusInferenceOptions Conquer { get; } = new() { TopVideos = 10, MinSpan = 0, MaxSpan = 24, Fusion = ScoreFusion.ConquerGeneral };
 
     /// <summary>Queries per batch. The reference's eval_query_bsz is 50; results do not depend on it, and larger
     /// batches amortise the per-video grouping of the moment localizer (memory grows as QueryBatchSize * K * L).</summary>
@@ -17,8 +25,9 @@ public sealed record CorpusInferenceOptions
     /// <summary>A span (i, j) is valid iff MinSpan &lt;= j - i &lt; MaxSpan (min_pred_l, max_pred_l).</summary>
     public int MinSpan { get; init; } = 2;
     public int MaxSpan { get; init; } = 16;
-    /// <summary>q2c_alpha: video scores enter as exp(alpha * cos).</summary>
-    public double Alpha { get; init; } = 20;
+    /// <summary>How a moment's score combines the first-stage video score with the localizer's start/end logits:
+    /// XML's exp(q2c_alpha * s) * P_st * P_ed with alpha 20 by default.</summary>
+    public ScoreFusion Fusion { get; init; } = ScoreFusion.Xml();
     /// <summary>Clip length in seconds: st = i * ClipSeconds, ed = (j + 1) * ClipSeconds.</summary>
     public double ClipSeconds { get; init; } = 1.5;
     /// <summary>nms_thd: temporal NMS IoU threshold applied before the cut; null (the reference's -1) skips NMS.</summary>

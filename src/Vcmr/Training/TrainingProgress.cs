@@ -1,10 +1,20 @@
+using System.Globalization;
+
 namespace Vcmr.Training;
 
-/// <summary>Reported after every step (ValScore null) and after every epoch's evaluation (ValScore set).</summary>
-public sealed record TrainingProgress(int Epoch, long Step, double Loss, double StartEnd, double NegContext, double NegQuery,
-    double QueriesPerSecond, double? ValScore, double BestScore);
+/// <summary>Reported after every step (ValScore null; Loss, Parts and QueriesPerSecond set) and after every epoch's
+/// evaluation (ValScore set, Parts empty).</summary>
+/// <param name="Parts">the step's loss parts as the model reports them (unweighted values, with their weights).</param>
+public sealed record TrainingProgress(int Epoch, long Step, double Loss, IReadOnlyList<LossPart> Parts,
+    double QueriesPerSecond, double? ValScore, double BestScore)
+{
+    /// <summary>"loss 0.2635 (st_ed 2.3104, neg_ctx 0.0500, neg_q 0.0412)": a step's total and whatever parts the model
+    /// reports.</summary>
+    public string LossLine() => Parts.Count == 0 ? string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4}")
+        : string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4} ({string.Join(", ", Parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Value:F4}")))})");
+}
 
-/// <summary>Trainer settings; defaults are TVR train.py's (reference/tvr-xml.md 2.1).</summary>
+/// <summary>Trainer settings; defaults are TVR train.py's and config.py's (jayleicn/TVRetrieval, XML).</summary>
 public sealed record TrainerOptions
 {
     public int Epochs { get; init; } = 100;
@@ -15,8 +25,6 @@ public sealed record TrainerOptions
     /// <summary>max_es_cnt: epochs without a better validation score before stopping.</summary>
     public int Patience { get; init; } = 10;
     public int Seed { get; init; } = 2018;
-    /// <summary>Batches per epoch, for the schedule's t_total = StepsPerEpoch * Epochs.</summary>
-    public int StepsPerEpoch { get; init; } = 1;
     /// <summary>Folder for best.ckpt, last.ckpt and config.json; null writes nothing.</summary>
     public string? CheckpointDir { get; init; }
 }

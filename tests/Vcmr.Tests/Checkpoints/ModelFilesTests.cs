@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.PyBridge;
 using Vcmr.Checkpoints;
 using Vcmr.Data;
+using Vcmr.Models;
 using Vcmr.Models.Xml;
 using Vcmr.Runtime;
 using Vcmr.Tests.Models;
@@ -149,12 +150,12 @@ public class ModelFilesTests
         string dir = TempDir();
         using var model = new XmlModel(XmlModelTests.Tiny);
         string suite = Path.Combine(dir, "config.json"), reference = Path.Combine(dir, "model_cfg.json");
-        File.WriteAllText(suite, model.ConfigJson());
+        File.WriteAllText(suite, ModelRegistry.Describe(model));
         File.WriteAllText(reference, ModelConfigFiles.ToJson(XmlReference.ToModelCfg(XmlModelTests.Tiny)));
         Assert.Equal(XmlModelTests.Tiny, ModelConfigFiles.Read(suite));
         Assert.Equal(XmlModelTests.Tiny, ModelConfigFiles.Read(reference));
 
-        File.WriteAllText(suite, model.ConfigJson().Replace("\"HiddenSize\"", "\"HiddenSise\""));
+        File.WriteAllText(suite, ModelRegistry.Describe(model).Replace("\"HiddenSize\"", "\"HiddenSise\""));
         var e = Assert.Throws<DataFormatException>(() => ModelConfigFiles.Read(suite));
         Assert.Contains(suite, e.Message);
         Assert.Contains("HiddenSise", e.Message);

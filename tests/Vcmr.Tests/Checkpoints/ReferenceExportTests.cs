@@ -40,7 +40,7 @@ public class ReferenceExportTests(ITestOutputHelper output)
         var queries = model.EncodeQueries(queryBatch);
         var encoded = model.EncodeContext(context);
         var candidates = arange(ids.Length).unsqueeze(0).expand(ids.Length, ids.Length).contiguous();
-        var (st, ed) = model.SpanLogits(queries, encoded, candidates);
+        var (st, ed, _) = model.Localize(queries, encoded, candidates);
         var expected = data.Where(kv => !kv.Key.Contains("logits") && !kv.Key.Contains("scores") && !kv.Key.Contains("loss") && !kv.Key.StartsWith("neg_"))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         expected["train_video_scores"] = train.VideoScores;

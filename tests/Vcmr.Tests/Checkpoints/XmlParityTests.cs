@@ -2,6 +2,7 @@ using Vcmr.Checkpoints;
 using Vcmr.Data;
 using Vcmr.Models.Xml;
 using Vcmr.Tests.Training;
+using Vcmr.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -78,7 +79,7 @@ public class XmlParityTests(ITestOutputHelper output)
         using var encoded = c.Model.EncodeContext(batch.Context);
         long nq = batch.Query.Mask.shape[0], nv = batch.Context.Mask.shape[0];
         var candidates = arange(nv).unsqueeze(0).expand(nq, nv).contiguous();
-        var (st, ed) = c.Model.SpanLogits(queries, encoded, candidates);
+        var (st, ed, _) = c.Model.Localize(queries, encoded, candidates);
         var mask = c["ctx_mask"].unsqueeze(0).expand(nq, -1, -1);
         Check(name, "corpus video scores (Nq, Nv)", c.Model.ScoreVideos(queries, encoded), c["corpus_video_scores"]);
         Check(name, "corpus start logits (Nq, Nv, L)", st, c["corpus_st_logits"], mask);
@@ -96,12 +97,12 @@ public class XmlParityTests(ITestOutputHelper output)
         // The reference draws one torch.randint per ranking direction (rows: negative videos, then columns: negative
         // queries); the suite draws the same positions from the Random it is given, in the same order.
         var rng = new ScriptedRandom(c["neg_ctx_positions"].data<long>().Concat(c["neg_q_positions"].data<long>()));
-        var parts = c.Model.Loss(c.Batch(), hard ? cfg.HardNegativeStartEpoch : 0, rng);
+        var parts = c.Model.Loss(c.Batch(), new TrainingStep(hard ? cfg.HardNegativeStartEpoch : 0, 0, rng));
         Assert.True(rng.Exhausted, "the suite drew fewer negatives than the reference");
         Check(name, "loss", parts.Total, c["loss"]);
-        Check(name, "loss_st_ed", tensor((float)(cfg.LossWeightStartEnd * parts.StartEnd)), c["loss_st_ed"]);
-        Check(name, "loss_neg_ctx", tensor((float)(cfg.LossWeightNegContext * parts.NegContext)), c["loss_neg_ctx"]);
-        Check(name, "loss_neg_q", tensor((float)(cfg.LossWeightNegQuery * parts.NegQuery)), c["loss_neg_q"]);
+        Check(name, "loss_st_ed", tensor((float)(cfg.LossWeightStartEnd * parts[XmlLoss.StartEnd])), c["loss_st_ed"]);
+        Check(name, "loss_neg_ctx", tensor((float)(cfg.LossWeightNegContext * parts[XmlLoss.NegContext])), c["loss_neg_ctx"]);
+        Check(name, "loss_neg_q", tensor((float)(cfg.LossWeightNegQuery * parts[XmlLoss.NegQuery])), c["loss_neg_q"]);
     }
 
     [Fact]

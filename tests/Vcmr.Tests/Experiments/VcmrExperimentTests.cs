@@ -31,7 +31,7 @@ public sealed class VcmrExperimentTests : IDisposable
             ValSplit = valSplit,
             Trainer = new TrainerOptions { Epochs = epochs, LearningRate = 1e-3, Seed = 7, CheckpointDir = checkpoints, Patience = 100 },
         };
-        return (VcmrExperiment.Train<XmlModel, XmlEncodedContext>(model, data, options, null, resume, stopEpoch), model);
+        return (VcmrExperiment.Train(model, data, options, null, resume, stopEpoch), model);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class VcmrExperimentTests : IDisposable
         Assert.True(history.Best!.Val["SVMR"]["0.5-r1"] >= 40, "moment localisation did not fit the training queries");
 
         model.eval();
-        var result = VcmrEvaluation.Run<XmlModel, XmlEncodedContext>(model, data, "val", CorpusInferenceOptions.Tvr with { NmsThreshold = 0.5 });
+        var result = VcmrPipeline.For(model, CorpusInferenceOptions.Tvr with { NmsThreshold = 0.5 }).Evaluate(data, "val");
         Assert.Equal(data.Queries("val").Count, result.Submission.Vcmr!.Count);
         Assert.All(result.Submission.Vcmr!, q => Assert.InRange(q.Predictions.Count, 1, 100));
         // after NMS no two kept VCMR spans of one video overlap by more than the threshold
@@ -85,7 +85,7 @@ public sealed class VcmrExperimentTests : IDisposable
     {
         using var data = TvrData.Open(TvrSynth.Generate(Path.Combine(_dir, "corpus"), Corpus));
         using var model = new XmlModel(Small with { VisualDim = 32 });
-        var e = Assert.Throws<DataFormatException>(() => VcmrExperiment.Train<XmlModel, XmlEncodedContext>(model, data, new ExperimentOptions()));
+        var e = Assert.Throws<DataFormatException>(() => VcmrExperiment.Train(model, data, new ExperimentOptions()));
         Assert.Contains("video_feature.h5", e.Message);
         Assert.Contains("24 wide", e.Message);
         Assert.Contains("XmlConfig.VisualDim = 32", e.Message);

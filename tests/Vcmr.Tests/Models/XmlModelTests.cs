@@ -88,7 +88,7 @@ public class XmlModelTests
         var enc = model.EncodeContext(batch.Context);
         using var queries = model.EncodeQueries(batch.Query);
         Assert.True(model.ScoreVideos(queries, enc).allclose(o.VideoScores, 1e-5, 1e-6));
-        var (st, _) = model.SpanLogits(queries, enc, tensor(new long[] { 0, 1, 1, 0, 2, 1 }).view(3, 2));
+        var st = model.Localize(queries, enc, tensor(new long[] { 0, 1, 1, 0, 2, 1 }).view(3, 2)).Start;
         Assert.True(st[.., 0].allclose(o.StartLogits, 1e-4, 1e-4));
         Assert.Equal(new long[] { 3, 2, 10 }, st.shape);
     }

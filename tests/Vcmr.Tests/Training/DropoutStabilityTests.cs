@@ -25,7 +25,7 @@ public class DropoutStabilityTests
         {
             using var scope = NewDisposeScope();
             opt.ZeroGrad();
-            var parts = model.Loss(batch, 0, rng);
+            var parts = model.Loss(batch, new TrainingStep(0, step, rng));
             parts.Total.backward();
             var bad = model.named_parameters().Where(p => !isfinite(p.parameter.grad!).all().item<bool>()).Select(p => p.name).ToList();
             Assert.True(bad.Count == 0, $"step {step}: non-finite gradients in {string.Join(", ", bad.Take(5))}");

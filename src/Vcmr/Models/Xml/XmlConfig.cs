@@ -8,7 +8,7 @@ public enum RankingLoss { Hinge, Lse }
 
 /// <summary>
 /// XML hyper-parameters. Defaults (<see cref="Paper"/>) are TVR's config.py values as used by train.py for the
-/// paper model (`train.sh tvr video_sub resnet_i3d`), see reference/tvr-xml.md section 2.1.
+/// paper model (`train.sh tvr video_sub resnet_i3d`; baselines/crossmodal_moment_localization/config.py of jayleicn/TVRetrieval).
 /// </summary>
 public sealed record XmlConfig
 {

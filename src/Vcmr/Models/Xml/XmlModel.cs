@@ -3,8 +3,6 @@ using TorchSharp.Modules;
 using Vcmr.Data;
 using Vcmr.Models.Layers;
 using Vcmr.Training;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Xml;
@@ -20,9 +18,17 @@ public sealed record XmlOutputs(Tensor StartLogits, Tensor EndLogits, Tensor Vid
 /// match the reference state dict so checkpoints map by name. One network is both the video retriever
 /// (shallow-layer cosine, max over clips) and the moment localizer (ConvSE over deep-layer similarities).
 /// </summary>
-public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IMomentLocalizer<XmlEncodedContext>, ITrainable, IFeatureWidths
+public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITrainable<TrainingBatch>, IConfiguredModel, IFeatureWidths
 {
+    /// <summary>The model kind in <see cref="ModelRegistry"/> and checkpoints.</summary>
+    public const string KindName = "xml";
+
+    /// <summary>Names of the query encodings (model_xml.py's video_query and sub_query).</summary>
+    public const string VideoQuery = "video_query", SubQuery = "sub_query";
+
     public XmlConfig Config { get; }
+    public string Kind => KindName;
+    object IConfiguredModel.Config => Config;
 
     private readonly TrainablePositionalEncoding query_pos_embed, ctx_pos_embed;
     private readonly LinearLayer query_input_proj;
@@ -194,10 +200,13 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
     public EncodedQueries EncodeQueries(QueryBatch queries)
     {
         var (qv, qs) = EncodeQuery(queries);
-        return new EncodedQueries(queries, [qv, qs]);
+        return new EncodedQueries(queries, [KeyValuePair.Create(VideoQuery, qv), KeyValuePair.Create(SubQuery, qs)]);
     }
 
-    public Tensor ScoreVideos(EncodedQueries queries, XmlEncodedContext encoded) => VideoScores(queries.Tensors[0], queries.Tensors[1], encoded);
+    /// <summary>Both stages' index: every video encoded once (feat1 for the video scores, feat2 for ConvSE).</summary>
+    public XmlEncodedContext IndexCorpus(VideoCorpus corpus) => CorpusEncoding.EncodeAll(corpus, EncodeContext, Concat);
+
+    public Tensor ScoreVideos(EncodedQueries queries, XmlEncodedContext encoded) => VideoScores(queries[VideoQuery], queries[SubQuery], encoded);
 
     private static Tensor? ShallowForScoring(Tensor? feat1, Tensor mask) => feat1 is null ? null
         : where(mask.unsqueeze(2) > 0, nn.functional.normalize(feat1, dim: -1), nn.functional.normalize(feat1[.., ..1], dim: -1));
@@ -234,8 +243,11 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         return cat(chunks, 1);
     }
 
-    public (Tensor Start, Tensor End) SpanLogits(EncodedQueries queries, XmlEncodedContext encoded, Tensor candidates) =>
-        SpanLogits(queries.Tensors[0], queries.Tensors[1], encoded, candidates);
+    public MomentLogits Localize(EncodedQueries queries, XmlEncodedContext encoded, Tensor candidates)
+    {
+        var (st, ed) = SpanLogits(queries[VideoQuery], queries[SubQuery], encoded, candidates);
+        return new MomentLogits(st, ed);
+    }
 
     /// <summary>(Nq, K, L) start/end logits of each query over its K candidate videos (indices into encoded).</summary>
     /// <remarks>Only the (query, candidate) pairs are computed: pairs are grouped by video, and a video's deep
@@ -298,11 +310,8 @@ public sealed class XmlModel : nn.Module, IVideoRetriever<XmlEncodedContext>, IM
         return new XmlOutputs(st.MoveToOuterDisposeScope(), ed.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
 
-    public LossParts Loss(TrainingBatch batch, int epoch, Random rng) => XmlLoss.Compute(Config, Forward(batch), batch, epoch, rng);
-
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-
-    public string ConfigJson() => JsonSerializer.Serialize(new { model = "xml", config = Config }, Json);
+    /// <summary>XML's loss on paired in-batch batches (<see cref="XmlLoss"/>).</summary>
+    public LossParts Loss(TrainingBatch batch, TrainingStep step) => XmlLoss.Compute(Config, Forward(batch), batch, step.Epoch, step.Rng);
 
     private IEnumerable<(Tensor Query, Tensor Feat2, Linear Linear)> Streams(Tensor qv, Tensor qs, XmlEncodedContext encoded)
     {

@@ -1,9 +1,8 @@
 using Vcmr.Data;
 using Vcmr.Models.Xml;
-using Vcmr.Training;
 using static TorchSharp.torch;
 
-namespace Vcmr.Tests.Training;
+namespace Vcmr.Tests.Models;
 
 public class XmlLossTests
 {
@@ -22,9 +21,9 @@ public class XmlLossTests
         var cfg = XmlConfig.Paper with { HardNegativeStartEpoch = 0, HardPoolSize = 1 };
         var parts = XmlLoss.Compute(cfg, outputs, Labels(), epoch: 0, new Random(1));
         // rows: hardest negatives 0.5, 0.7, 0.6 -> hinge 0, 0.5, 0; columns: 0.4, 0.6, 0.7 -> 0, 0.4, 0
-        Assert.Equal(0.5 / 3, parts.NegContext, 5);
-        Assert.Equal(0.4 / 3, parts.NegQuery, 5);
-        Assert.Equal(2 * Math.Log(4), parts.StartEnd, 5); // uniform logits over 4 clips
+        Assert.Equal(0.5 / 3, parts[XmlLoss.NegContext], 5);
+        Assert.Equal(0.4 / 3, parts[XmlLoss.NegQuery], 5);
+        Assert.Equal(2 * Math.Log(4), parts[XmlLoss.StartEnd], 5); // uniform logits over 4 clips
         Assert.Equal(0.01 * 2 * Math.Log(4) + 0.3, parts.Total.item<float>(), 5);
     }
 
@@ -36,7 +35,7 @@ public class XmlLossTests
         var cfg = XmlConfig.Paper with { HardNegativeStartEpoch = 0, HardPoolSize = 1, RankingLoss = RankingLoss.Lse };
         var parts = XmlLoss.Compute(cfg, outputs, Labels(), epoch: 0, new Random(1));
         double expected = (Math.Log(1 + Math.Exp(0.5 - 0.9)) + Math.Log(1 + Math.Exp(0.7 - 0.3)) + Math.Log(1 + Math.Exp(0.6 - 0.8))) / 3;
-        Assert.Equal(expected, parts.NegContext, 5);
+        Assert.Equal(expected, parts[XmlLoss.NegContext], 5);
     }
 
     [Fact]

@@ -1,18 +1,18 @@
 using Vcmr.Data;
-using Vcmr.Models.Xml;
+using Vcmr.Training;
 using static TorchSharp.torch;
 
-namespace Vcmr.Training;
-
-/// <summary>Loss parts of one batch: Total carries the graph, the parts are plain numbers for progress.</summary>
-public sealed record LossParts(Tensor Total, double StartEnd, double NegContext, double NegQuery);
+namespace Vcmr.Models.Xml;
 
 /// <summary>
-/// XML's training loss (reference/tvr-xml.md 2.3): lw_st_ed * (CE start + CE end) + ranking loss in both directions
+/// XML's training loss (model_xml.py of jayleicn/TVRetrieval): lw_st_ed * (CE start + CE end) + ranking loss in both directions
 /// with one in-batch negative per row, sampled from the row's sorted scores.
 /// </summary>
 public static class XmlLoss
 {
+    /// <summary>Part names, as the reference's loss_st_ed, loss_neg_ctx and loss_neg_q.</summary>
+    public const string StartEnd = "st_ed", NegContext = "neg_ctx", NegQuery = "neg_q";
+
     public static LossParts Compute(XmlConfig config, XmlOutputs outputs, TrainingBatch batch, int epoch, Random rng)
     {
         using var scope = NewDisposeScope();
@@ -25,7 +25,12 @@ public static class XmlLoss
         var negCtx = Ranking(config, positives, NegativeScores(s, hard, config.HardPoolSize, rng));
         var negQ = Ranking(config, positives, NegativeScores(s.t(), hard, config.HardPoolSize, rng));
         var total = config.LossWeightStartEnd * stEd + config.LossWeightNegContext * negCtx + config.LossWeightNegQuery * negQ;
-        return new LossParts(total.MoveToOuterDisposeScope(), stEd.item<float>(), negCtx.item<float>(), negQ.item<float>());
+        return new LossParts(total.MoveToOuterDisposeScope(),
+        [
+            new(StartEnd, stEd.item<float>(), config.LossWeightStartEnd, "start/end CE"),
+            new(NegContext, negCtx.item<float>(), config.LossWeightNegContext, "ranking: negative video"),
+            new(NegQuery, negQ.item<float>(), config.LossWeightNegQuery, "ranking: negative query"),
+        ]);
     }
 
     /// <summary>One negative per row of <paramref name="scores"/>: sort the row (the diagonal forced first), draw a

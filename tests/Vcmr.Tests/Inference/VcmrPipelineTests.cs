@@ -1,19 +1,33 @@
 using Vcmr.Data;
 using Vcmr.Inference;
+using Vcmr.Models;
 using Vcmr.Models.Xml;
 using Vcmr.Runtime;
 using static TorchSharp.torch;
 
 namespace Vcmr.Tests.Inference;
 
-public class CorpusInferenceTests
+public class VcmrPipelineTests
 {
-    private static readonly XmlConfig Tiny = XmlConfig.Paper with
+    /// <summary>XML over 20-clip videos of 12-wide video and 8-wide text features (other pipeline tests reuse it).</summary>
+    internal static readonly XmlConfig Tiny = XmlConfig.Paper with
     {
         VisualDim = 12, TextDim = 8, HiddenSize = 16, Heads = 2, MaxContextLength = 20, MaxQueryLength = 6,
     };
 
-    private static ContextBatch Videos(int first, int n, int l) => new(
+    /// <summary>A corpus of the given batches (handed out as aliases, so a test can read them again).</summary>
+    internal static VideoCorpus Corpus(params ContextBatch[] batches) => new(batches.SelectMany(b => b.VidNames).ToList(),
+        () => batches.Select(b => b with { Video = b.Video?.alias(), Subtitle = b.Subtitle?.alias(), Mask = b.Mask.alias() }),
+        names => new ContextBatch(names, cat(names.Select(n => Row(batches, n, b => b.Video!)).ToArray(), 0),
+            cat(names.Select(n => Row(batches, n, b => b.Subtitle!)).ToArray(), 0), cat(names.Select(n => Row(batches, n, b => b.Mask)).ToArray(), 0)));
+
+    private static Tensor Row(ContextBatch[] batches, string name, Func<ContextBatch, Tensor> pick)
+    {
+        var b = batches.First(b => b.VidNames.Contains(name));
+        return pick(b)[b.VidNames.ToList().IndexOf(name)].unsqueeze(0);
+    }
+
+    internal static ContextBatch Videos(int first, int n, int l) => new(
         Enumerable.Range(first, n).Select(i => $"v{i}").ToList(), randn(n, l, 12), randn(n, l, 8),
         (arange(l).unsqueeze(0) < tensor(Enumerable.Range(0, n).Select(i => (long)(l - i % 3 * 4)).ToArray()).unsqueeze(1)).to(float32));
 
@@ -24,9 +38,8 @@ public class CorpusInferenceTests
         using var model = new XmlModel(Tiny);
         model.eval();
         using var scope = NewDisposeScope();
-        var videos = new[] { Videos(0, 4, 20), Videos(4, 3, 20) };
-        // inference disposes the batches it is given: hand it aliases so the brute force can read them again
-        ContextBatch[] Corpus() => videos.Select(b => b with { Video = b.Video!.alias(), Subtitle = b.Subtitle!.alias(), Mask = b.Mask.alias() }).ToArray();
+        // inference disposes the batches it is given: the corpus hands out aliases so the brute force can read them again
+        var corpus = Corpus(Videos(0, 4, 20), Videos(4, 3, 20));
         var queryFeatures = randn(3, 6, 8);
         var qb = new QueryBatch(new[] { 10, 11, 12 }, queryFeatures.alias(), ones(3, 6));
         var queries = new Dictionary<int, InferenceQuery>
@@ -35,15 +48,15 @@ public class CorpusInferenceTests
         };
         var video2idx = Enumerable.Range(0, 7).ToDictionary(i => $"v{i}", i => 100 + i);
         var options = CorpusInferenceOptions.Tvr with { TopVideos = 3, MaxBeforeNms = 50, MaxPredictions = 20 };
-        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, Corpus(), new[] { qb with { Features = queryFeatures.alias(), Mask = qb.Mask.alias() } }, queries, video2idx, options);
+        var sub = VcmrPipeline.For(model, options).Run(corpus, new[] { qb with { Features = queryFeatures.alias(), Mask = qb.Mask.alias() } }, queries, video2idx);
 
         // brute force: every span of every video, restricted afterwards to the 3 best videos
         using var noGrad = no_grad();
-        var (index, _) = CorpusInference.EncodeCorpus(model, Corpus());
+        var index = model.IndexCorpus(corpus);
         using var encoded = model.EncodeQueries(qb);
         var scores = exp(model.ScoreVideos(encoded, index) * 20).data<float>().ToArray();
         var all = arange(7).unsqueeze(0).expand(3, 7).contiguous();
-        var (st, ed) = CorpusInference.Probabilities(model, encoded, index, all);
+        var (st, ed) = model.Localize(encoded, index, all).Probabilities();
         var mask = index.Mask;
         for (int q = 0; q < 3; q++)
         {
@@ -72,7 +85,7 @@ public class CorpusInferenceTests
         var p0 = sub.Svmr![0].Predictions[0];
         int i0 = (int)(p0.Start / 1.5), j0 = (int)(p0.End / 1.5) - 1;
         Assert.Equal(st[0, 5, i0].item<float>() * ed[0, 5, j0].item<float>(), p0.Score, 1e-6);
-        Assert.All(CorpusInference.Cut(sub, 20).Vcmr!, q => Assert.Equal(20, q.Predictions.Count));
+        Assert.All(VcmrPipeline.Cut(sub, 20).Vcmr!, q => Assert.Equal(20, q.Predictions.Count));
         index.Dispose();
     }
 
@@ -96,8 +109,8 @@ public class CorpusInferenceTests
                 t.MoveToOuterDisposeScope();
         }
         var queries = Enumerable.Range(0, 6).ToDictionary(i => i, i => new InferenceQuery(i, $"q{i}", $"v{i}"));
-        var sub = CorpusInference.Run<XmlModel, XmlEncodedContext>(model, corpus, batches, queries,
-            Enumerable.Range(0, 7).ToDictionary(i => $"v{i}", i => i), CorpusInferenceOptions.Tvr with { TopVideos = 3 });
+        var sub = VcmrPipeline.For(model, CorpusInferenceOptions.Tvr with { TopVideos = 3 }).Run(
+            new VideoCorpus(corpus.SelectMany(b => b.VidNames).ToList(), () => corpus), batches, queries, Enumerable.Range(0, 7).ToDictionary(i => $"v{i}", i => i));
         Assert.Equal(6, sub.Vcmr!.Count);
         Assert.True(stats.ThreadTotalLiveCount == 0, stats.ToString());
     }
@@ -109,7 +122,7 @@ public class CorpusInferenceTests
         using var st = tensor(new float[] { 0.1f, 0.2f, 0.3f, 0.1f, 0.2f, 0.1f, 0.4f, 0.1f, 0.2f, 0.2f, 0.1f, 0 }).view(1, 2, 6);
         using var ed = tensor(new float[] { 0.3f, 0.1f, 0.1f, 0.2f, 0.1f, 0.2f, 0.1f, 0.3f, 0.1f, 0.2f, 0.3f, 0 }).view(1, 2, 6);
         using var video = tensor(new float[] { 1f, 2f }).view(1, 2);
-        var spans = CorpusInference.TopSpans(st, ed, video, CorpusInferenceOptions.Tvr with { MinSpan = 2, MaxSpan = 4, MaxBeforeNms = 100 })[0];
+        var spans = SpanSearch.Top(new SpanScores(st, ed, video), CorpusInferenceOptions.Tvr with { MinSpan = 2, MaxSpan = 4, MaxBeforeNms = 100 })[0];
         var expected = new List<(int, int, int, float)>();
         for (int v = 0; v < 2; v++)
             for (int i = 0; i < 6; i++)
@@ -128,9 +141,8 @@ public class CorpusInferenceTests
     {
         using var model = new XmlModel(Tiny);
         using var scope = NewDisposeScope();
-        var e = Assert.Throws<KeyNotFoundException>(() => CorpusInference.Run<XmlModel, XmlEncodedContext>(model,
-            new[] { Videos(0, 2, 20) }, Array.Empty<QueryBatch>(), new Dictionary<int, InferenceQuery>(),
-            new Dictionary<string, int> { ["v0"] = 0 }, CorpusInferenceOptions.Tvr));
+        var e = Assert.Throws<KeyNotFoundException>(() => VcmrPipeline.For(model).Run(Corpus(Videos(0, 2, 20)),
+            Array.Empty<QueryBatch>(), new Dictionary<int, InferenceQuery>(), new Dictionary<string, int> { ["v0"] = 0 }));
         Assert.Contains("v1", e.Message);
     }
 }
