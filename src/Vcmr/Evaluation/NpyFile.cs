@@ -85,7 +85,8 @@ public static partial class NpyFile
         if (descr is not ("<f4" or "<f8"))
             throw new DataFormatException($"{path}: header field 'descr' is '{descr}'; only little-endian float32 '<f4' or float64 '<f8' similarity matrices are supported");
         if (fortran) throw new DataFormatException($"{path}: header field 'fortran_order' is True; save the matrix in C order (np.ascontiguousarray)");
-        if (dims.Length != 2) throw new DataFormatException($"{path}: header field 'shape' is ({string.Join(", ", dims)}); expected a 2-D (rows, columns) matrix");
+        if (dims.Length != 2) // shown as Python shows the tuple: (3,)
+            throw new DataFormatException($"{path}: header field 'shape' is ({string.Join(", ", dims)}{(dims.Length == 1 ? "," : "")}); expected a 2-D (rows, columns) matrix");
         return (descr, dims[0], dims[1]);
     }
 
