@@ -9,7 +9,7 @@ namespace Vcmr.Training;
 /// (train.py's no_decay substrings); parameters whose names start with a backbone prefix (CONQUER: "encoder",
 /// "query_weight") use lr * <c>backboneLrMultiplier</c> (lr_mul).
 /// </summary>
-public sealed class AdamW
+public sealed class AdamW : IOptimizer
 {
     private sealed class State
     {

@@ -1,3 +1,5 @@
+using Vcmr.Inference;
+
 namespace Vcmr.Models.Conquer;
 
 /// <summary>How CONQUER scores a moment across its candidate videos (--similarity_measure).</summary>
@@ -102,6 +104,21 @@ public sealed record ConquerConfig
     public bool UsesQueryWeights => QueryDependentFusion && Context == ConquerContext.VisualSub;
     /// <summary>Negatives per training query (0 without shared normalisation).</summary>
     public int TrainingNegatives => SharedNormalization ? NegativeVideos : 0;
+
+    /// <summary>The inference settings of this config: the top <see cref="TopVideos"/> first-stage videos, the span
+    /// window, MaxBeforeNms, NMS and the fusion of the similarity measure. For general, r is the first-stage score as
+    /// given (a HERO ranklist's, already exp(20 s)), or exp(<paramref name="firstStageAlpha"/> * s) of raw scores (a
+    /// retriever of this suite).</summary>
+    public CorpusInferenceOptions InferenceOptions(double? firstStageAlpha = null) => CorpusInferenceOptions.Conquer with
+    {
+        TopVideos = TopVideos, MinSpan = MinSpan, MaxSpan = MaxSpan, MaxBeforeNms = MaxBeforeNms, NmsThreshold = NmsThreshold,
+        Fusion = Similarity switch
+        {
+            SimilarityMeasure.Exclusive => ScoreFusion.ConquerExclusive,
+            SimilarityMeasure.Disjoint => ScoreFusion.ConquerDisjoint,
+            _ => firstStageAlpha is double alpha ? new ExponentialFusion("conquer-general", alpha) : ScoreFusion.ConquerGeneral,
+        },
+    };
 
     /// <summary>Throws naming the first invalid key.</summary>
     public ConquerConfig Validate()

@@ -132,6 +132,9 @@ public sealed partial class ConquerModel : nn.Module
     public ConquerVideos EncodeVideos(ContextBatch videos)
     {
         using var scope = NewDisposeScope();
+        if (videos.Mask.shape[1] > Config.MaxContextLength && videos.Mask.narrow(1, Config.MaxContextLength, videos.Mask.shape[1] - Config.MaxContextLength).any().item<bool>())
+            throw new ArgumentException($"videos of up to {videos.Mask.shape[1]} clips, but ConquerConfig.MaxContextLength = {Config.MaxContextLength} "
+                + $"(max_ctx_len): read the features with FeatureOptions.MaxCtxLen <= {Config.MaxContextLength}, so that labels and clips agree");
         long width = Width(videos.Mask);
         var mask = Fit(videos.Mask, width);
         var subMask = videos.SubtitleMask is null ? mask : Fit(videos.SubtitleMask, width);
