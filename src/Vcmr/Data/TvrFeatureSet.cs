@@ -12,6 +12,8 @@ public sealed record ContextFeatures(FeatureMatrix? Video, FeatureMatrix? Subtit
 public readonly record struct ContextShape(int Clips, int VideoDim, int SubtitleDim, int SubtitleClips)
 {
     public ContextShape(int clips, int videoDim, int subtitleDim) : this(clips, videoDim, subtitleDim, clips) { }
+
+    public void Deconstruct(out int clips, out int videoDim, out int subtitleDim) => (clips, videoDim, subtitleDim) = (Clips, VideoDim, SubtitleDim);
 }
 
 /// <summary>
