@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Vcmr.Data;
-using Vcmr.Tests.Inference;
+using Vcmr.Tests.Support;
 
 namespace Vcmr.Tests.Data;
 
@@ -57,8 +57,7 @@ public class LmdbFeatureStoreTests
                         out[kind + "/" + key.decode()] = [str(f.dtype), list(f.shape), f.ravel().tolist()]
             print(json.dumps(out))
             """;
-        var (exit, stdout, stderr) = Python.Run(python!, script, video, sub);
-        Assert.True(exit == 0, stderr);
+        string stdout = Python.Output(python!, script, video, sub);
         using var doc = JsonDocument.Parse(stdout);
         void Expect(string key, FeatureMatrix m)
         {
@@ -97,8 +96,7 @@ public class LmdbFeatureStoreTests
                     txn.put(name, buffer.getvalue())
             env.close()
             """;
-        var (exit, _, stderr) = Python.Run(python!, script, path);
-        Assert.True(exit == 0, stderr);
+        Python.Output(python!, script, path);
         using var store = FeatureStore.Open(path);
         foreach (var (key, rows, cols) in new[] { ("half", 3, 4), ("legacy_raw", 2, 4) })
             Assert.Equal(Matrix(rows, cols).Data, store.Read(key).Data);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using LightningDB;
 using Vcmr.Data;
 using Vcmr.Inference;
+using Vcmr.Tests.Support;
 
 namespace Vcmr.Tests.Inference;
 
@@ -141,7 +142,7 @@ public sealed class VideoCandidatesTests : IDisposable
         Skip.If(python is null, "no python3 with the lmdb and msgpack modules (Debian: python3-lmdb python3-msgpack)");
         // Python writes a ranklist as CONQUER's release holds them (integer and float scores), C# reads it ...
         string fromPython = Path.Combine(_dir, "from_python");
-        var (exit, _, err) = Python.Run(python!, """
+        Python.Output(python!, """
             import sys, lmdb, msgpack
             env = lmdb.open(sys.argv[1], map_size=1 << 24)
             with env.begin(write=True) as tx:
@@ -150,7 +151,6 @@ public sealed class VideoCandidatesTests : IDisposable
                 tx.put(b"7", msgpack.dumps([]))
             env.close()
             """, fromPython);
-        Assert.True(exit == 0, err);
         var read = CandidatesLmdb.Read(fromPython, Video2Idx);
         Assert.Equal([new VideoCandidate(12, 0.75), new(10, 0.5), new(300, -0.125)], read[5]);
         Assert.Equal([new VideoCandidate(11, 1)], read[90017]);
@@ -158,13 +158,12 @@ public sealed class VideoCandidatesTests : IDisposable
         // ... and Python reads what C# writes, as CONQUER's loader opens it
         string fromCs = Path.Combine(_dir, "from_cs");
         CandidatesLmdb.Write(fromCs, Sample());
-        (exit, var stdout, err) = Python.Run(python!, """
+        var stdout = Python.Output(python!, """
             import sys, json, lmdb, msgpack
             env = lmdb.open(sys.argv[1], readonly=True, create=False, max_readers=4096 * 8, readahead=False)
             with env.begin(buffers=True) as tx:
                 print(json.dumps({bytes(k).decode(): msgpack.loads(bytes(v)) for k, v in tx.cursor()}))
             """, fromCs);
-        Assert.True(exit == 0, err);
         var lists = JsonSerializer.Deserialize<Dictionary<string, double[][]>>(stdout)!;
         Assert.Equal(["5", "7", "90017"], lists.Keys.Order(StringComparer.Ordinal));
         foreach (var id in Sample().DescIds)

@@ -140,7 +140,7 @@ public class ConquerModelTests
         // the same query with more zero padding encodes the same: the reference always pads to max_desc_len
         var wider = model.EncodeQueries(nn.functional.pad(q.Features, [0, 0, 0, 5]), nn.functional.pad(q.Mask, [0, 5]));
         Assert.True(encoded.Tokens.allclose(wider.Tokens, 0, 0));
-        Assert.Equal(encoded.Mask.sum().item<float>(), 5f);
+        Assert.Equal(5f, encoded.Mask.sum().item<float>());
     }
 
     [Fact]
