@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
+using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
 
 namespace Vcmr.Models;
@@ -32,6 +33,7 @@ public static class ModelRegistry
     static ModelRegistry()
     {
         Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+        Register<ConquerConfig, ConquerModel>(ConquerModel.KindName, c => new ConquerModel(c));
         Register<Baselines.Mee.MeeConfig, Baselines.Mee.MeeModel>(Baselines.Mee.MeeModel.KindName, c => new Baselines.Mee.MeeModel(c));
         Register<Baselines.Cal.CalConfig, Baselines.Cal.CalModel>(Baselines.Cal.CalModel.KindName, c => new Baselines.Cal.CalModel(c));
         Register<Baselines.Excl.ExclConfig, Baselines.Excl.ExclModel>(Baselines.Excl.ExclModel.KindName, c => new Baselines.Excl.ExclModel(c));

@@ -3,26 +3,28 @@ using static TorchSharp.torch;
 namespace Vcmr.Training;
 
 /// <summary>What torch's Adam and SGD share here: the trainable parameters, L2 weight decay added to each gradient, and
-/// a learning rate set per epoch by a schedule (lr x <see cref="EpochFactor"/>).</summary>
+/// torch's StepLR stepped after every epoch: the rate of epoch e is lr x lrDecay^(e / lrDecayEpochs) (ExponentialLR is
+/// lrDecayEpochs = 1; lrDecay = 1 keeps the rate constant).</summary>
 public abstract class TorchOptimizer : IOptimizer, IEpochSchedule
 {
     private readonly List<(string Name, Tensor Param)> _params;
     private readonly double _lr, _weightDecay;
 
-    protected TorchOptimizer(string name, IEnumerable<(string Name, Tensor Param)> named, double lr, double weightDecay)
+    protected TorchOptimizer(string name, IEnumerable<(string Name, Tensor Param)> named, double lr, double weightDecay, double lrDecay, int lrDecayEpochs)
     {
         if (!(lr > 0)) throw new ArgumentException($"{name} lr: {lr} must be > 0", nameof(lr));
         if (!(weightDecay >= 0)) throw new ArgumentException($"{name} weight decay: {weightDecay} must be >= 0", nameof(weightDecay));
+        if (!(lrDecay > 0 && lrDecay <= 1)) throw new ArgumentException($"{name} lrDecay: {lrDecay} must be in (0, 1]", nameof(lrDecay));
+        if (lrDecayEpochs < 1) throw new ArgumentException($"{name} lrDecayEpochs: {lrDecayEpochs} must be >= 1", nameof(lrDecayEpochs));
         _params = named.Where(p => p.Param.requires_grad).ToList();
-        (_lr, _weightDecay, LearningRate) = (lr, weightDecay, lr);
+        (_lr, _weightDecay, LearningRate, LrDecay, LrDecayEpochs) = (lr, weightDecay, lr, lrDecay, lrDecayEpochs);
     }
 
     public double LearningRate { get; private set; }
+    public double LrDecay { get; }
+    public int LrDecayEpochs { get; }
 
-    /// <summary>The schedule: the factor on the base rate in epoch <paramref name="epoch"/>.</summary>
-    protected abstract double EpochFactor(int epoch);
-
-    public void StartEpoch(int epoch) => LearningRate = _lr * EpochFactor(epoch);
+    public void StartEpoch(int epoch) => LearningRate = _lr * Math.Pow(LrDecay, epoch / LrDecayEpochs);
 
     public void ZeroGrad()
     {
@@ -52,8 +54,7 @@ public abstract class TorchOptimizer : IOptimizer, IEpochSchedule
 
 /// <summary>
 /// torch.optim.Adam (no AMSGrad): bias-corrected first and second moments, L2 weight decay added to the gradient;
-/// the learning rate of epoch e is lr x <see cref="EpochDecay"/>^e (ExponentialLR stepped after every epoch, as MEE's
-/// train.py does; 1 keeps it constant, as ExCL's).
+/// MEE's train.py decays the rate by 0.95 after every epoch (ExponentialLR), ExCL's keeps it constant.
 /// </summary>
 public sealed class Adam : TorchOptimizer
 {
@@ -66,16 +67,9 @@ public sealed class Adam : TorchOptimizer
     private readonly Dictionary<string, State> _state = new();
     private readonly double _b1, _b2, _eps;
 
-    public double EpochDecay { get; }
-
     public Adam(IEnumerable<(string Name, Tensor Param)> named, double lr, double b1 = 0.9, double b2 = 0.999, double eps = 1e-8,
-        double weightDecay = 0, double epochDecay = 1) : base("Adam", named, lr, weightDecay)
-    {
-        if (!(epochDecay > 0 && epochDecay <= 1)) throw new ArgumentException($"Adam epochDecay: {epochDecay} must be in (0, 1]", nameof(epochDecay));
-        (_b1, _b2, _eps, EpochDecay) = (b1, b2, eps, epochDecay);
-    }
-
-    protected override double EpochFactor(int epoch) => Math.Pow(EpochDecay, epoch);
+        double weightDecay = 0, double lrDecay = 1, int lrDecayEpochs = 1) : base("Adam", named, lr, weightDecay, lrDecay, lrDecayEpochs) =>
+        (_b1, _b2, _eps) = (b1, b2, eps);
 
     protected override void Update(string name, Tensor p, Tensor g)
     {
@@ -109,26 +103,19 @@ public sealed class Adam : TorchOptimizer
 
 /// <summary>
 /// torch.optim.SGD with momentum (no dampening, not Nesterov; the first step's buffer is the gradient) and L2 weight
-/// decay; the learning rate of epoch e is lr x <see cref="StepGamma"/>^(e / <see cref="StepEpochs"/>) (StepLR stepped
-/// after every epoch, as CAL's train.py does: /10 every 30 epochs).
+/// decay; CAL's train.py divides the rate by 10 every 30 epochs (StepLR).
 /// </summary>
 public sealed class Sgd : TorchOptimizer
 {
     private readonly Dictionary<string, Tensor> _momentum = new();
     private readonly double _mu;
 
-    public int StepEpochs { get; }
-    public double StepGamma { get; }
-
-    public Sgd(IEnumerable<(string Name, Tensor Param)> named, double lr, double momentum = 0, double weightDecay = 0, int stepEpochs = int.MaxValue, double stepGamma = 1)
-        : base("SGD", named, lr, weightDecay)
+    public Sgd(IEnumerable<(string Name, Tensor Param)> named, double lr, double momentum = 0, double weightDecay = 0, double lrDecay = 1, int lrDecayEpochs = 1)
+        : base("SGD", named, lr, weightDecay, lrDecay, lrDecayEpochs)
     {
         if (!(momentum >= 0 && momentum < 1)) throw new ArgumentException($"SGD momentum: {momentum} must be in [0, 1)", nameof(momentum));
-        if (stepEpochs < 1) throw new ArgumentException($"SGD stepEpochs: {stepEpochs} must be >= 1", nameof(stepEpochs));
-        (_mu, StepEpochs, StepGamma) = (momentum, stepEpochs, stepGamma);
+        _mu = momentum;
     }
-
-    protected override double EpochFactor(int epoch) => Math.Pow(StepGamma, epoch / StepEpochs);
 
     protected override void Update(string name, Tensor p, Tensor g)
     {

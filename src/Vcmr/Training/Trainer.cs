@@ -8,9 +8,9 @@ using static TorchSharp.torch;
 namespace Vcmr.Training;
 
 /// <summary>
-/// Epoch loop shared by the models: a model, its batch source and a loss on that batch kind; BertAdam with
-/// warmup_linear (or the optimiser <see cref="TrainerOptions.Optimizer"/> names), one dispose scope per step, an
-/// evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 + 0.7-r1), early stopping with patience, best and last checkpoints (with the model's kind and config), and resume
+/// Epoch loop shared by the models: a model, its batch source and a loss on that batch kind; the options' optimiser
+/// (BertAdam with warmup_linear, AdamW, torch Adam or SGD), one dispose scope per step, an evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 +
+/// 0.7-r1), early stopping with patience, best and last checkpoints (with the model's kind and config), and resume
 /// from the last checkpoint. The loss's random stream of epoch e is Seeding.Rng(seed, "negatives/e"), so a resumed
 /// run draws exactly what an uninterrupted one would.
 /// </summary>
@@ -32,8 +32,17 @@ public sealed class Trainer<TBatch> where TBatch : ITrainingBatch
         if (options.CheckpointDir is not null && model is not IConfiguredModel)
             throw new ArgumentException($"{model.GetType().Name} is not an IConfiguredModel: checkpoints need its kind and config");
         (_model, _batches, _loss, _options) = (model, batches, loss, options);
-        var optimizer = options.Optimizer ?? new BertAdamOptions(options.LearningRate, options.WarmupProportion, options.WeightDecay, options.MaxGradNorm);
-        _optimizer = optimizer.Create(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), (long)batches.StepsPerEpoch * options.Epochs);
+        var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
+        if (options.LrDecay != 1 && options.Optimizer is OptimizerKind.BertAdam or OptimizerKind.AdamW)
+            throw new ArgumentException($"TrainerOptions.LrDecay = {options.LrDecay}: {options.Optimizer} has its own schedule (LrDecay is for Adam and Sgd)");
+        _optimizer = options.Optimizer switch
+        {
+            OptimizerKind.AdamW => new AdamW(named, options.LearningRate, options.WeightDecay),
+            OptimizerKind.Adam => new Adam(named, options.LearningRate, weightDecay: options.WeightDecay, lrDecay: options.LrDecay, lrDecayEpochs: options.LrDecayEpochs),
+            OptimizerKind.Sgd => new Sgd(named, options.LearningRate, options.Momentum, options.WeightDecay, options.LrDecay, options.LrDecayEpochs),
+            _ => new BertAdam(named, options.LearningRate, options.WarmupProportion, (long)batches.StepsPerEpoch * options.Epochs,
+                weightDecay: options.WeightDecay, maxGradNorm: options.MaxGradNorm),
+        };
     }
 
     public int Epoch { get; private set; }

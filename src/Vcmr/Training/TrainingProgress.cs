@@ -14,17 +14,39 @@ public sealed record TrainingProgress(int Epoch, long Step, double Loss, IReadOn
         : string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4} ({string.Join(", ", Parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Value:F4}")))})");
 }
 
+/// <summary>The optimiser a trainer steps with.</summary>
+public enum OptimizerKind
+{
+    /// <summary>pytorch_pretrained_bert's BertAdam (TVR's XML): no bias correction, per-parameter grad clip, warmup_linear.</summary>
+    BertAdam,
+    /// <summary>UNITER's/HuggingFace's AdamW (CONQUER): bias correction, constant rate, no clipping.</summary>
+    AdamW,
+    /// <summary>torch.optim.Adam, L2 weight decay on the gradient, the epoch schedule of <see cref="TrainerOptions.LrDecay"/>
+    /// (MEE: ExponentialLR 0.95; ExCL: constant).</summary>
+    Adam,
+    /// <summary>torch.optim.SGD with <see cref="TrainerOptions.Momentum"/> and the epoch schedule of
+    /// <see cref="TrainerOptions.LrDecay"/> (CAL/MCN: momentum 0.95, StepLR /10 every 30 epochs).</summary>
+    Sgd,
+}
+
 /// <summary>Trainer settings; defaults are TVR train.py's and config.py's (jayleicn/TVRetrieval, XML).</summary>
 public sealed record TrainerOptions
 {
     public int Epochs { get; init; } = 100;
-    /// <summary>BertAdam's settings (XML's), used unless <see cref="Optimizer"/> is given.</summary>
     public double LearningRate { get; init; } = 1e-4;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.BertAdam;
+    /// <summary>BertAdam's warm-up share of the steps (AdamW has no schedule).</summary>
     public double WarmupProportion { get; init; } = 0.01;
     public double WeightDecay { get; init; } = 0.01;
+    /// <summary>BertAdam's per-parameter gradient-norm clip (AdamW does not clip).</summary>
     public double MaxGradNorm { get; init; } = 1.0;
-    /// <summary>Another optimiser and schedule (the TVR baselines': torch Adam, SGD); null: BertAdam with the settings above.</summary>
-    public OptimizerOptions? Optimizer { get; init; }
+    /// <summary>SGD's momentum (no dampening, not Nesterov).</summary>
+    public double Momentum { get; init; }
+    /// <summary>Adam's and SGD's epoch schedule (torch StepLR stepped after every epoch): the rate of epoch e is
+    /// lr x LrDecay^(e / <see cref="LrDecayEpochs"/>); ExponentialLR is <see cref="LrDecayEpochs"/> = 1. BertAdam and AdamW
+    /// have their own schedules and need 1.</summary>
+    public double LrDecay { get; init; } = 1;
+    public int LrDecayEpochs { get; init; } = 1;
     /// <summary>max_es_cnt: epochs without a better validation score before stopping.</summary>
     public int Patience { get; init; } = 10;
     public int Seed { get; init; } = 2018;

@@ -37,7 +37,7 @@ public class TorchOptimizersTests
     [Fact]
     public void AdamsEpochDecayIsExponentialLr()
     {
-        var adam = new Adam(Param(out _), 1e-4, epochDecay: 0.95);
+        var adam = new Adam(Param(out _), 1e-4, lrDecay: 0.95);
         adam.StartEpoch(0);
         Assert.Equal(1e-4, adam.LearningRate, 12);
         adam.StartEpoch(3);
@@ -48,7 +48,7 @@ public class TorchOptimizersTests
     public void SgdMomentumAndStepLrAreTorchs()
     {
         // momentum .9, lr .1: the first buffer is the gradient, then buf = .9 buf + g
-        var sgd = new Sgd(Param(out var p), 0.1, momentum: 0.9, stepEpochs: 30, stepGamma: 0.1);
+        var sgd = new Sgd(Param(out var p), 0.1, momentum: 0.9, lrDecay: 0.1, lrDecayEpochs: 30);
         Step(sgd, p, 0.5f);
         Assert.Equal(0.95, p.item<float>(), 1e-6);
         Step(sgd, p, 0.5f);

@@ -24,8 +24,8 @@ public sealed class BaselinePipelineTests : IDisposable
 
     private SynthCorpus Synth() => TvrSynth.Generate(Path.Combine(_dir, "corpus"), Corpus);
 
-    private static TrainerOptions Trainer(OptimizerOptions optimizer, int epochs, string? dir) =>
-        new() { Epochs = epochs, Seed = 3, Patience = 100, Optimizer = optimizer, CheckpointDir = dir };
+    private static TrainerOptions Trainer(TrainerOptions reference, int epochs, string? dir) =>
+        reference with { Epochs = epochs, Seed = 3, Patience = 100, CheckpointDir = dir };
 
     private (MeeModel Model, VideoCandidates Candidates, TrainingHistory History) TrainMee(SynthCorpus corpus)
     {
@@ -35,7 +35,7 @@ public sealed class BaselinePipelineTests : IDisposable
         var mee = new MeeModel(cfg);
         var stage = RetrieverStage.From(mee);
         var history = VcmrExperiment.Train(mee, new PairedBatches(data, "train", 8, 3), mee.Loss,
-            Validation.Retrieval(stage, data, "val", stop: StopMetric.Sum("VR", "r1")), Trainer(new AdamOptions(1e-3, EpochDecay: 0.95), 3, Path.Combine(_dir, "mee")));
+            Validation.Retrieval(stage, data, "val", stop: StopMetric.Sum("VR", "r1")), Trainer(MeeConfig.ReferenceTraining with { LearningRate = 1e-3 }, 3, Path.Combine(_dir, "mee")));
         mee.eval();
         return (mee, stage.Retrieve(data, "val", topK: 100), history);
     }
@@ -56,7 +56,7 @@ public sealed class BaselinePipelineTests : IDisposable
         using var excl = new ExclModel(ExclConfig.Paper with { VisualDim = 24, TextDim = 32, HiddenSize = 8 });
         var exclPipeline = new VcmrPipeline(RetrieverStage.From(candidates), LocalizerStage.From(excl), CorpusInferenceOptions.Excl);
         VcmrExperiment.Train(excl, new PairedBatches(data, "train", 8, 3, minBatch: 1), excl.Loss,
-            Validation.Vcmr(exclPipeline, data, "val", StopMetric.Svmr), Trainer(new AdamOptions(1e-3), 2, Path.Combine(_dir, "excl")));
+            Validation.Vcmr(exclPipeline, data, "val", StopMetric.Svmr), Trainer(ExclConfig.ReferenceTraining, 2, Path.Combine(_dir, "excl")));
         excl.eval();
         var exclResult = exclPipeline.Evaluate(data, "val");
         var durations = data.Index["val"].ToDictionary(kv => kv.Value.Index, kv => kv.Value.Duration);
@@ -79,7 +79,7 @@ public sealed class BaselinePipelineTests : IDisposable
             var everyVideo = new VcmrPipeline(RetrieverStage.EveryVideo, LocalizerStage.From(cal), CorpusInferenceOptions.Cal);
             string dir = Path.Combine(_dir, type.ToString());
             VcmrExperiment.Train(cal, new CalTrainingSource(calData.Features, calData.Queries("train"), cfg, 8, 3), cal.Loss,
-                Validation.Vcmr(everyVideo, calData, "val", StopMetric.Sum("SVMR", "0.5-r1")), Trainer(new SgdOptions(0.05, 0.95), 2, dir));
+                Validation.Vcmr(everyVideo, calData, "val", StopMetric.Sum("SVMR", "0.5-r1")), Trainer(CalConfig.ReferenceTraining, 2, dir));
             cal.eval();
             var all = everyVideo.Evaluate(calData, "val");
             var top2 = new VcmrPipeline(RetrieverStage.From(candidates), LocalizerStage.From(cal), CorpusInferenceOptions.Cal with { TopVideos = 2 }).Evaluate(calData, "val");

@@ -14,10 +14,10 @@ namespace Vcmr.Tests.Models.Baselines;
 [Collection(SerialTorchCollection.Name)]
 public class BaselineTrainingMemoryTests
 {
-    private static void Flat<TBatch>(TorchSharp.torch.nn.Module model, Func<TBatch> batch, TrainingLoss<TBatch> loss, OptimizerOptions optimizer) where TBatch : ITrainingBatch
+    private static void Flat<TBatch>(TorchSharp.torch.nn.Module model, Func<TBatch> batch, TrainingLoss<TBatch> loss, TrainerOptions reference) where TBatch : ITrainingBatch
     {
         var trainer = new Trainer<TBatch>(model, new BatchSource<TBatch>(1, _ => [batch()]), loss,
-            new TrainerOptions { Epochs = 400, Patience = 1000, Optimizer = optimizer });
+            reference with { Epochs = 400, Patience = 1000 });
         trainer.Fit(_ => 0, stopEpoch: 20); // warm-up: optimiser state, allocator caches
         GC.Collect(); GC.WaitForPendingFinalizers();
         long before = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
@@ -44,9 +44,9 @@ public class BaselineTrainingMemoryTests
     {
         Seeding.Seed(1);
         using var mee = new MeeModel(MeeModelTests.Tiny);
-        Flat(mee, () => Paired(4, 6, 12, 8), mee.Loss, MeeConfig.ReferenceOptimizer);
+        Flat(mee, () => Paired(4, 6, 12, 8), mee.Loss, MeeConfig.ReferenceTraining);
         using var excl = new ExclModel(ExclModelTests.Tiny);
-        Flat(excl, () => Paired(4, 6, 12, 8), excl.Loss, ExclConfig.ReferenceOptimizer);
+        Flat(excl, () => Paired(4, 6, 12, 8), excl.Loss, ExclConfig.ReferenceTraining);
         var cfg = CalModelTests.Tiny;
         using var cal = new CalModel(cfg);
         CalTrainingBatch Cal()
@@ -54,6 +54,6 @@ public class BaselineTrainingMemoryTests
             MomentBatch M(int clips) => new(randn(3, clips, cfg.VideoInputDim), randn(3, clips, cfg.SubInputDim), ones(3, clips));
             return new CalTrainingBatch(new QueryBatch([0, 1, 2], randn(3, 4, cfg.TextDim), ones(3, 4)), M(2), M(3), M(4));
         }
-        Flat(cal, Cal, cal.Loss, CalConfig.ReferenceOptimizer);
+        Flat(cal, Cal, cal.Loss, CalConfig.ReferenceTraining);
     }
 }

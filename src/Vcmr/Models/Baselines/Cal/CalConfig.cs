@@ -20,8 +20,12 @@ public sealed record CalConfig
     public static CalConfig Paper { get; } = new();
 
     /// <summary>train.py: SGD lr 0.05, momentum 0.95, no weight decay, StepLR /10 every 30 epochs; 108 epochs of 128
-    /// queries, model selection on SVMR R@1 (IoU 0.5).</summary>
-    public static Training.OptimizerOptions ReferenceOptimizer { get; } = new Training.SgdOptions(0.05, Momentum: 0.95, StepEpochs: 30, StepGamma: 0.1);
+    /// queries (max_es_cnt 108: no early stop), model selection on SVMR R@1 (IoU 0.5).</summary>
+    public static Training.TrainerOptions ReferenceTraining { get; } = new()
+    {
+        Epochs = 108, Optimizer = Training.OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.95, WeightDecay = 0, LrDecay = 0.1, LrDecayEpochs = 30,
+        Patience = 108,
+    };
     public static CalConfig Mcn { get; } = new() { ModelType = ProposalModelType.Mcn };
 
     public ProposalModelType ModelType { get; init; } = ProposalModelType.Cal;

@@ -16,7 +16,10 @@ public sealed record ExclConfig
 
     /// <summary>train.py: torch Adam, lr 1e-3, constant (config.py's wd and warm-up are not passed to it); 30 epochs of
     /// 128 queries, early stop after 10 epochs without a better SVMR R@1 (IoU 0.5 + 0.7).</summary>
-    public static Training.OptimizerOptions ReferenceOptimizer { get; } = new Training.AdamOptions(1e-3);
+    public static Training.TrainerOptions ReferenceTraining { get; } = new()
+    {
+        Epochs = 30, Optimizer = Training.OptimizerKind.Adam, LearningRate = 1e-3, WeightDecay = 0, Patience = 10,
+    };
 
     public ContextMode ContextMode { get; init; } = ContextMode.VideoSub;
     /// <summary>Append [i / L, (i + 1) / L] to every clip of both streams (ctx_mode with _tef).</summary>

@@ -16,7 +16,10 @@ public sealed record MeeConfig
 
     /// <summary>train.py: torch Adam, lr 1e-4, ExponentialLR(gamma 0.95) stepped after every epoch; 50 epochs of 128
     /// queries, early stop after 10 epochs without a better VR R@1.</summary>
-    public static Training.OptimizerOptions ReferenceOptimizer { get; } = new Training.AdamOptions(1e-4, EpochDecay: 0.95);
+    public static Training.TrainerOptions ReferenceTraining { get; } = new()
+    {
+        Epochs = 50, Optimizer = Training.OptimizerKind.Adam, LearningRate = 1e-4, WeightDecay = 0, LrDecay = 0.95, Patience = 10,
+    };
 
     public ContextMode ContextMode { get; init; } = ContextMode.VideoSub;
     /// <summary>vid_input_size: the mean-pooled video feature's width.</summary>
