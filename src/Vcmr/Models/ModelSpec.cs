@@ -17,6 +17,10 @@ public sealed record ModelSpec(string Kind, object Config) : IConfiguredModel
                 : $"config {config.GetType().Name} belongs to several kinds ({string.Join(", ", kinds.Select(k => k.Name))}): name the kind", nameof(config));
     }
 
+    /// <summary>The paper preset of a registered kind: its config record's defaults (the paper's / reference's values).</summary>
+    public static ModelSpec Paper(string kind) => new(kind, Activator.CreateInstance(ModelRegistry.Get(kind).ConfigType)
+        ?? throw new InvalidOperationException($"model kind '{kind}' has no default config"));
+
     /// <summary>The spec of a built model.</summary>
     public static ModelSpec Of(IConfiguredModel model) => new(model.Kind, model.Config);
 
