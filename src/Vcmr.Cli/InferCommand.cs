@@ -1,0 +1,125 @@
+using TorchSharp;
+using System.CommandLine;
+using Vcmr.Checkpoints;
+using Vcmr.Data;
+using Vcmr.Experiments;
+using Vcmr.Inference;
+using Vcmr.Models;
+using Vcmr.Runtime;
+using static TorchSharp.torch;
+
+namespace Vcmr.Cli;
+
+/// <summary>What <c>vcmr infer</c> was asked to do.</summary>
+internal sealed record InferArgs(FileInfo Checkpoint, DirectoryInfo Corpus, FileInfo Out)
+{
+    public string Split { get; init; } = "val";
+    public FileInfo? Config { get; init; }
+    public string? Kind { get; init; }
+    /// <summary>The first stage of a second-stage-only model: a retriever's model file, or a ranklist folder (LMDB).</summary>
+    public string? FirstStage { get; init; }
+    public double? Nms { get; init; }
+    public string? Device { get; init; }
+}
+
+/// <summary>
+/// <c>vcmr infer --checkpoint FILE --corpus DIR --out submission.json [--split val|test_public|train]</c>: a split of a
+/// corpus folder to a TVR submission file with the model's pipeline and its kind's inference preset. The checkpoint is
+/// a suite checkpoint, a reference training checkpoint (torch.save) or safetensors, read as <c>vcmr convert</c> reads
+/// it; a first stage alone (a retriever) writes the VR list only.
+/// </summary>
+internal static class InferCommand
+{
+    public static Command Create(TextWriter console)
+    {
+        var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "model file: a suite checkpoint (best.ckpt), a reference training checkpoint (torch.save) or safetensors", Required = true };
+        var corpus = new Option<DirectoryInfo>("--corpus") { Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "submission JSON to write (whole or not at all)", Required = true };
+        var split = new Option<string>("--split") { Description = "split to answer: val (default), test_public or train", DefaultValueFactory = _ => "val" };
+        var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
+        var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
+        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format)" };
+        var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default off)" };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };
+        var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
+        {
+            checkpoint, corpus, output, split, config, kind, firstStage, nms, device,
+        };
+        command.SetAction(parse => Run(new InferArgs(parse.GetValue(checkpoint)!, parse.GetValue(corpus)!, parse.GetValue(output)!)
+        {
+            Split = parse.GetValue(split)!, Config = parse.GetValue(config), Kind = parse.GetValue(kind), FirstStage = parse.GetValue(firstStage),
+            Nms = parse.GetValue(nms), Device = parse.GetValue(device),
+        }, console));
+        return command;
+    }
+
+    internal static int Run(InferArgs args, TextWriter console) => CommandLine.Guard(console, () =>
+    {
+        KindOption.Check(args.Kind);
+        if (args.Nms is { } thd && !(thd is > 0 and < 1)) throw new ArgumentException($"--nms {thd}: an IoU threshold is in (0, 1)");
+        CommandLine.CheckInput(args.Checkpoint, "--checkpoint");
+        if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
+        if (args.FirstStage != null && !File.Exists(args.FirstStage) && !Directory.Exists(args.FirstStage))
+            throw new IOException($"--first-stage {Path.GetFullPath(args.FirstStage)}: does not exist");
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Split);
+        var inputs = CorpusFolder.Files(corpus, [args.Split]).Select(f => (new FileInfo(f), "--corpus")).Append((args.Checkpoint, "--checkpoint")).ToList();
+        if (args.Config != null) inputs.Add((args.Config, "--config"));
+        if (args.FirstStage != null && File.Exists(args.FirstStage)) inputs.Add((new FileInfo(args.FirstStage), "--first-stage"));
+        CommandLine.CheckOutput(args.Out, "--out", [.. inputs]);
+
+        var device = TorchDevice.Resolve(args.Device);
+        using var data = TvrData.Open(corpus, device);
+        var queries = data.Queries(args.Split);
+        var userConfig = args.Config is null ? null : ModelConfigFiles.Read(args.Config.FullName, args.Kind);
+        var loaded = ModelFiles.Load(args.Checkpoint.FullName, userConfig, args.Kind);
+        using var model = loaded.Model;
+        model.to(device).eval();
+        console.WriteLine($"read {args.Checkpoint.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, {ModelFiles.Summary(loaded.Spec)}");
+        var options = InferencePresets.For(loaded.Spec) with { NmsThreshold = args.Nms };
+        Submission submission;
+        if (AnyModel.IsLocalizer(model))
+        {
+            using var first = FirstStage(args, data, queries, device);
+            var pipeline = AnyModel.Pipeline(model, options, first?.Stage);
+            submission = pipeline.Submit(data, args.Split, queries);
+        }
+        else
+        {
+            if (args.FirstStage != null) throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");
+            submission = AnyModel.Retriever(model).Retrieve(data, args.Split, options.MaxPredictions, queries)
+                .ToSubmission(queries.ToDictionary(q => q.DescId, q => q.Desc));
+        }
+        SubmissionJson.Write(args.Out.FullName, submission);
+        string tasks = string.Join(", ", new[] { ("VCMR", submission.Vcmr), ("SVMR", submission.Svmr), ("VR", submission.Vr) }
+            .Where(t => t.Item2 is not null).Select(t => t.Item1));
+        console.WriteLine($"written {args.Out.FullName}: {tasks} for the {queries.Count} queries of {args.Split}");
+        if (queries.Count > 0 && queries.All(q => q.HasGroundTruth))
+            console.WriteLine($"score it: vcmr eval --submission {args.Out.FullName} --gt {corpus.Annotations(args.Split)}");
+        return CommandLine.Success;
+    });
+
+    /// <summary>A first stage given on the command line, with the model it holds (disposed with it).</summary>
+    private sealed record GivenFirstStage(RetrieverStage Stage, nn.Module? Model) : IDisposable
+    {
+        public void Dispose() => Model?.Dispose();
+    }
+
+    private static GivenFirstStage? FirstStage(InferArgs args, TvrData data, IReadOnlyList<TvrQuery> queries, Device device)
+    {
+        if (args.FirstStage is null) return null;
+        string path = Path.GetFullPath(args.FirstStage);
+        if (Directory.Exists(path))
+            return new(RetrieverStage.From(CandidatesLmdb.Read(path, data.Index.Video2Idx(args.Split), queries.Select(q => q.DescId).ToList())), null);
+        var model = ModelFiles.Load(path).Model;
+        try
+        {
+            model.to(device).eval();
+            return new(AnyModel.Retriever(model), model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using TorchSharp;
+using System.CommandLine;
+using System.Globalization;
+using Vcmr.Checkpoints;
+using Vcmr.Data;
+using Vcmr.Experiments;
+using Vcmr.Models;
+using Vcmr.Runtime;
+using Vcmr.Training;
+
+namespace Vcmr.Cli;
+
+/// <summary>What <c>vcmr train</c> was asked to do (options as parsed; defaults are the reference train.py's).</summary>
+internal sealed record TrainArgs(DirectoryInfo Corpus, DirectoryInfo Out)
+{
+    public FileInfo? Config { get; init; }
+    public string? Kind { get; init; }
+    public FileInfo? Resume { get; init; }
+    public int Epochs { get; init; } = new TrainerOptions().Epochs;
+    public int BatchSize { get; init; } = new ExperimentOptions().BatchSize;
+    public double LearningRate { get; init; } = new TrainerOptions().LearningRate;
+    public int Patience { get; init; } = new TrainerOptions().Patience;
+    public int Seed { get; init; } = new TrainerOptions().Seed;
+    public string TrainSplit { get; init; } = "train";
+    public string ValSplit { get; init; } = "val";
+    public string? Device { get; init; }
+}
+
+/// <summary>
+/// <c>vcmr train --corpus DIR --out DIR [--config FILE | --kind K] [--resume CKPT] [training options]</c>: trains a
+/// registered model kind on a corpus folder (synthetic or a TVR release), validating every epoch, and writes best.ckpt,
+/// last.ckpt, config.json and metrics.json into --out, each atomically. Without --config the model is the kind's paper
+/// preset (or, when resuming, the config the checkpoint records).
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>The files a run writes into --out.</summary>
+    internal static readonly string[] Outputs = ["best.ckpt", "last.ckpt", "config.json", "metrics.json"];
+
+    public static Command Create(TextWriter console, bool terminal)
+    {
+        var d = new TrainArgs(new DirectoryInfo("."), new DirectoryInfo("."));
+        var corpus = new Option<DirectoryInfo>("--corpus") { Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = $"folder for {string.Join(", ", Outputs)} (each written whole or not at all)", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "model config JSON: the suite's {\"model\": kind, \"config\": {...}} (a run's config.json) or a reference model_cfg; default: the kind's paper preset" };
+        var kind = KindOption.Create("the model kind to train (default xml; with --config, the kind the file must describe)");
+        var resume = new Option<FileInfo?>("--resume") { Description = "continue from a last.ckpt this command wrote (same kind and config; the model is rebuilt from it unless --config is given)" };
+        var epochs = Option("--epochs", d.Epochs, "epochs to plan (the learning-rate schedule spans all of them)");
+        var batch = Option("--batch-size", d.BatchSize, "training queries per batch (bsz)");
+        var lr = Option("--lr", d.LearningRate, "peak learning rate");
+        var patience = Option("--patience", d.Patience, "epochs without a better validation score before stopping (max_es_cnt)");
+        var seed = Option("--seed", d.Seed, "seed of the weights, batch order and negatives");
+        var trainSplit = Option("--train-split", d.TrainSplit, "split trained on");
+        var valSplit = Option("--val-split", d.ValSplit, "split validated on after every epoch");
+        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };
+        var command = new Command("train", "Train a model on a corpus folder: validated every epoch, resumable, checkpoints and metrics written atomically.")
+        {
+            corpus, output, config, kind, resume, epochs, batch, lr, patience, seed, trainSplit, valSplit, device,
+        };
+        command.SetAction(parse => Run(new TrainArgs(parse.GetValue(corpus)!, parse.GetValue(output)!)
+        {
+            Config = parse.GetValue(config), Kind = parse.GetValue(kind), Resume = parse.GetValue(resume), Epochs = parse.GetValue(epochs),
+            BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
+            TrainSplit = parse.GetValue(trainSplit)!, ValSplit = parse.GetValue(valSplit)!, Device = parse.GetValue(device),
+        }, console, terminal));
+        return command;
+    }
+
+    private static Option<T> Option<T>(string name, T fallback, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+
+    /// <param name="stopEpoch">tests: stop before this epoch as an interrupted run would.</param>
+    internal static int Run(TrainArgs args, TextWriter console, bool terminal = false, int? stopEpoch = null) => CommandLine.Guard(console, () =>
+    {
+        var bad = new (string Option, bool Bad)[]
+        {
+            ("--epochs", args.Epochs < 1), ("--batch-size", args.BatchSize < 2), ("--lr", !(args.LearningRate > 0) || double.IsInfinity(args.LearningRate)),
+            ("--patience", args.Patience < 1),
+        }.Where(o => o.Bad).Select(o => o.Option).ToList();
+        if (bad.Count > 0)
+            throw new ArgumentException($"out of range: {string.Join(", ", bad)} (epochs and patience >= 1, batch size >= 2, learning rate > 0)");
+        KindOption.Check(args.Kind);
+        if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
+        if (args.Resume != null) CommandLine.CheckInput(args.Resume, "--resume");
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.TrainSplit, args.ValSplit);
+        CommandLine.CheckOutputFolder(args.Out, "--out");
+        var inputs = CorpusFolder.Files(corpus, [args.TrainSplit, args.ValSplit]).Select(f => (new FileInfo(f), "--corpus")).ToList();
+        if (args.Config != null) inputs.Add((args.Config, "--config"));
+        foreach (var name in Outputs) CommandLine.CheckOutput(new FileInfo(Path.Combine(args.Out.FullName, name)), "--out", [.. inputs]);
+
+        var (spec, startEpoch) = Spec(args);
+        var device = TorchDevice.Resolve(args.Device);
+        Seeding.Seed(args.Seed);
+        using var model = spec.Create();
+        // a checkpoint of another kind or config fails here, naming the file and tensor, before any output
+        if (args.Resume != null) Checkpoint.LoadWeights(args.Resume.FullName, (IConfiguredModel)model);
+        model.to(device);
+        using var data = TvrData.Open(corpus, device);
+        var options = new ExperimentOptions
+        {
+            BatchSize = args.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit, Inference = InferencePresets.For(spec),
+            Trainer = new TrainerOptions
+            {
+                Epochs = args.Epochs, LearningRate = args.LearningRate, Patience = args.Patience, Seed = args.Seed, CheckpointDir = args.Out.FullName,
+            },
+        };
+        var plan = AnyModel.Plan(model, data, options);
+        console.WriteLine($"training {ModelFiles.Summary(spec)}{(args.Config is null ? args.Resume is null ? " (paper preset)" : "" : $" (config {args.Config.FullName})")}");
+        console.WriteLine($"corpus {args.Corpus.FullName}: {data.Queries(args.TrainSplit).Count} {args.TrainSplit} queries, " +
+            $"{data.Queries(args.ValSplit).Count} {args.ValSplit} queries; {plan.StepsPerEpoch} steps of {args.BatchSize} per epoch, " +
+            $"{args.Epochs} epochs, seed {args.Seed}, {device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, stop on {plan.Stop.Name}");
+        var metrics = new TrainingMetrics(Path.Combine(args.Out.FullName, "metrics.json"), ModelRegistry.Describe(spec), plan.Stop.Name);
+        if (args.Resume != null)
+        {
+            bool kept = metrics.KeepBefore(startEpoch);
+            console.WriteLine($"resuming {args.Resume.FullName} at epoch {startEpoch + 1}" +
+                (kept ? "" : $" ({metrics.Path} of the earlier epochs was not found; it will hold the epochs from here on)"));
+        }
+        var display = new TrainingDisplay(console, terminal, args.Epochs, plan.StepsPerEpoch, startEpoch, plan.Stop);
+        var history = plan.Run(display.OnProgress, args.Resume?.FullName, stopEpoch, record =>
+        {
+            metrics.Add(record);
+            display.OnEpoch(record);
+        });
+        if (history.Epochs.Count == 0)
+        {
+            console.WriteLine($"nothing to train: {args.Resume?.FullName} is at the end of its {args.Epochs} epochs or stopped early; --epochs plans a longer run");
+            return CommandLine.Success;
+        }
+        var best = history.Best!;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained epochs {history.Epochs[0].Epoch + 1}..{history.Epochs[^1].Epoch + 1}; best of this run: epoch {best.Epoch + 1}, {plan.Stop.Name} {best.StopScore:F2}"));
+        foreach (var name in Outputs)
+        {
+            string path = Path.Combine(args.Out.FullName, name);
+            if (File.Exists(path)) console.WriteLine($"written {path}");
+        }
+        return CommandLine.Success;
+    });
+
+    // The model to train and the epoch it starts at: --config, else the resumed checkpoint's own config, else the
+    // paper preset of --kind (xml by default).
+    private static (ModelSpec Spec, int StartEpoch) Spec(TrainArgs args)
+    {
+        int start = 0;
+        ModelSpec? recorded = null;
+        if (args.Resume != null)
+        {
+            if (ModelFiles.Detect(args.Resume.FullName) != WeightFormat.Suite)
+                throw new DataFormatException($"--resume {args.Resume.FullName}: not a suite checkpoint; resume from the last.ckpt vcmr train wrote " +
+                    "(a PyTorch or safetensors file holds weights only: vcmr convert it to a suite checkpoint to start from it with vcmr infer)");
+            var ckpt = Checkpoint.Load(args.Resume.FullName);
+            foreach (var t in ckpt.Tensors.Values) t.Dispose();
+            recorded = ModelConfigFiles.Parse(ckpt.ConfigJson, $"{args.Resume.FullName} (config)", args.Kind);
+            start = ckpt.Epoch;
+        }
+        var spec = args.Config != null ? ModelConfigFiles.Read(args.Config.FullName, args.Kind) : recorded ?? ModelSpec.Paper(args.Kind ?? "xml");
+        return (spec, start);
+    }
+}
