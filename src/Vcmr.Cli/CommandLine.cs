@@ -60,6 +60,19 @@ internal static class CommandLine
         }
     }
 
+    /// <summary>An option with a default value (shown in --help).</summary>
+    public static Option<T> WithDefault<T>(string name, T fallback, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+
+    /// <summary>The required <c>--corpus</c> folder of the commands that read a corpus.</summary>
+    public static Option<DirectoryInfo> CorpusOption() => new("--corpus")
+    {
+        Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true,
+    };
+
+    /// <summary>The <c>--device</c> option (<see cref="Runtime.TorchDevice.Resolve"/>).</summary>
+    public static Option<string?> DeviceOption() => new("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };
+
     /// <summary>Throws naming <paramref name="option"/> unless <paramref name="file"/> is an existing file.</summary>
     public static void CheckInput(FileInfo file, string option)
     {

@@ -33,14 +33,14 @@ internal static class InferCommand
     public static Command Create(TextWriter console)
     {
         var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "model file: a suite checkpoint (best.ckpt), a reference training checkpoint (torch.save) or safetensors", Required = true };
-        var corpus = new Option<DirectoryInfo>("--corpus") { Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true };
+        var corpus = CommandLine.CorpusOption();
         var output = new Option<FileInfo>("--out") { Description = "submission JSON to write (whole or not at all)", Required = true };
-        var split = new Option<string>("--split") { Description = "split to answer: val (default), test_public or train", DefaultValueFactory = _ => "val" };
+        var split = CommandLine.WithDefault("--split", "val", "split to answer: val, test_public or train");
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
         var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
         var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format)" };
         var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default off)" };
-        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };
+        var device = CommandLine.DeviceOption();
         var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
         {
             checkpoint, corpus, output, split, config, kind, firstStage, nms, device,

@@ -40,19 +40,19 @@ internal static class TrainCommand
     public static Command Create(TextWriter console, bool terminal)
     {
         var d = new TrainArgs(new DirectoryInfo("."), new DirectoryInfo("."));
-        var corpus = new Option<DirectoryInfo>("--corpus") { Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true };
+        var corpus = CommandLine.CorpusOption();
         var output = new Option<DirectoryInfo>("--out") { Description = $"folder for {string.Join(", ", Outputs)} (each written whole or not at all)", Required = true };
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON: the suite's {\"model\": kind, \"config\": {...}} (a run's config.json) or a reference model_cfg; default: the kind's paper preset" };
         var kind = KindOption.Create("the model kind to train (default xml; with --config, the kind the file must describe)");
         var resume = new Option<FileInfo?>("--resume") { Description = "continue from a last.ckpt this command wrote (same kind and config; the model is rebuilt from it unless --config is given)" };
-        var epochs = Option("--epochs", d.Epochs, "epochs to plan (the learning-rate schedule spans all of them)");
-        var batch = Option("--batch-size", d.BatchSize, "training queries per batch (bsz)");
-        var lr = Option("--lr", d.LearningRate, "peak learning rate");
-        var patience = Option("--patience", d.Patience, "epochs without a better validation score before stopping (max_es_cnt)");
-        var seed = Option("--seed", d.Seed, "seed of the weights, batch order and negatives");
-        var trainSplit = Option("--train-split", d.TrainSplit, "split trained on");
-        var valSplit = Option("--val-split", d.ValSplit, "split validated on after every epoch");
-        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };
+        var epochs = CommandLine.WithDefault("--epochs", d.Epochs, "epochs to plan (the learning-rate schedule spans all of them)");
+        var batch = CommandLine.WithDefault("--batch-size", d.BatchSize, "training queries per batch (bsz)");
+        var lr = CommandLine.WithDefault("--lr", d.LearningRate, "peak learning rate");
+        var patience = CommandLine.WithDefault("--patience", d.Patience, "epochs without a better validation score before stopping (max_es_cnt)");
+        var seed = CommandLine.WithDefault("--seed", d.Seed, "seed of the weights, batch order and negatives");
+        var trainSplit = CommandLine.WithDefault("--train-split", d.TrainSplit, "split trained on");
+        var valSplit = CommandLine.WithDefault("--val-split", d.ValSplit, "split validated on after every epoch");
+        var device = CommandLine.DeviceOption();
         var command = new Command("train", "Train a model on a corpus folder: validated every epoch, resumable, checkpoints and metrics written atomically.")
         {
             corpus, output, config, kind, resume, epochs, batch, lr, patience, seed, trainSplit, valSplit, device,
@@ -65,9 +65,6 @@ internal static class TrainCommand
         }, console, terminal));
         return command;
     }
-
-    private static Option<T> Option<T>(string name, T fallback, string description) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
 
     /// <param name="stopEpoch">tests: stop before this epoch as an interrupted run would.</param>
     internal static int Run(TrainArgs args, TextWriter console, bool terminal = false, int? stopEpoch = null) => CommandLine.Guard(console, () =>
