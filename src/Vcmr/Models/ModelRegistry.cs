@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
+using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
 
 namespace Vcmr.Models;
@@ -29,7 +30,11 @@ public static class ModelRegistry
 {
     private static readonly ConcurrentDictionary<string, ModelKind> _kinds = new(StringComparer.Ordinal);
 
-    static ModelRegistry() => Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+    static ModelRegistry()
+    {
+        Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+        Register<ConquerConfig, ConquerModel>(ConquerModel.KindName, c => new ConquerModel(c));
+    }
 
     private static readonly JsonSerializerOptions Write = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
     private static readonly JsonSerializerOptions Read = new(Write) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
