@@ -68,27 +68,30 @@ internal static class InferCommand
         CommandLine.CheckOutput(args.Out, "--out", [.. inputs]);
 
         var device = TorchDevice.Resolve(args.Device);
-        using var data = TvrData.Open(corpus, device);
-        var queries = data.Queries(args.Split);
         var userConfig = args.Config is null ? null : ModelConfigFiles.Read(args.Config.FullName, args.Kind);
         var loaded = ModelFiles.Load(args.Checkpoint.FullName, userConfig, args.Kind);
         using var model = loaded.Model;
         model.to(device).eval();
+        if (args.FirstStage is null && AnyModel.IsLocalizer(model) && !AnyModel.IsRetriever(model))
+            throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
+                "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
+        if (args.FirstStage is not null && !AnyModel.IsLocalizer(model))
+            throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");
         console.WriteLine($"read {args.Checkpoint.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, {ModelFiles.Summary(loaded.Spec)}");
-        var options = InferencePresets.For(loaded.Spec) with { NmsThreshold = args.Nms };
+        using var data = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
+        var queries = data.Queries(args.Split);
+        bool givenRanklist = args.FirstStage is not null && Directory.Exists(args.FirstStage);
+        var preset = RunPresets.Inference(loaded.Spec, rawFirstStageScores: !givenRanklist);
+        var options = args.Nms is null ? preset : preset with { NmsThreshold = args.Nms };
         Submission submission;
         if (AnyModel.IsLocalizer(model))
         {
-            using var first = FirstStage(args, data, queries, device);
-            var pipeline = AnyModel.Pipeline(model, options, first?.Stage);
-            submission = pipeline.Submit(data, args.Split, queries);
+            var first = args.FirstStage is null ? null : RetrieverStage.From(FirstStage(args.FirstStage, corpus, data, args.Split, options.TopVideos, device, console));
+            submission = AnyModel.Pipeline(model, options, first).Submit(data, args.Split, queries);
         }
         else
-        {
-            if (args.FirstStage != null) throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");
             submission = AnyModel.Retriever(model).Retrieve(data, args.Split, options.MaxPredictions, queries)
                 .ToSubmission(queries.ToDictionary(q => q.DescId, q => q.Desc));
-        }
         SubmissionJson.Write(args.Out.FullName, submission);
         string tasks = string.Join(", ", new[] { ("VCMR", submission.Vcmr), ("SVMR", submission.Svmr), ("VR", submission.Vr) }
             .Where(t => t.Item2 is not null).Select(t => t.Item1));
@@ -98,28 +101,23 @@ internal static class InferCommand
         return CommandLine.Success;
     });
 
-    /// <summary>A first stage given on the command line, with the model it holds (disposed with it).</summary>
-    private sealed record GivenFirstStage(RetrieverStage Stage, nn.Module? Model) : IDisposable
+    /// <summary>The first stage's <paramref name="topK"/> candidates for every query of the split: read from a ranklist
+    /// folder, or computed by a retriever's model file on the corpus read as that model reads it.</summary>
+    private static VideoCandidates FirstStage(string path, ITvrCorpus corpus, TvrData data, string split, int topK, Device device, TextWriter console)
     {
-        public void Dispose() => Model?.Dispose();
-    }
-
-    private static GivenFirstStage? FirstStage(InferArgs args, TvrData data, IReadOnlyList<TvrQuery> queries, Device device)
-    {
-        if (args.FirstStage is null) return null;
-        string path = Path.GetFullPath(args.FirstStage);
-        if (Directory.Exists(path))
-            return new(RetrieverStage.From(CandidatesLmdb.Read(path, data.Index.Video2Idx(args.Split), queries.Select(q => q.DescId).ToList())), null);
-        var model = ModelFiles.Load(path).Model;
-        try
+        string full = Path.GetFullPath(path);
+        var queries = data.Queries(split);
+        if (Directory.Exists(full))
         {
-            model.to(device).eval();
-            return new(AnyModel.Retriever(model), model);
+            var ranklist = CandidatesLmdb.Read(full, data.Index.Video2Idx(split), queries.Select(q => q.DescId).ToList());
+            console.WriteLine($"first stage: ranklist {full}");
+            return ranklist;
         }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var loaded = ModelFiles.Load(full);
+        using var retriever = loaded.Model;
+        retriever.to(device).eval();
+        console.WriteLine($"first stage: {full}, {ModelFiles.Summary(loaded.Spec)}");
+        using var own = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
+        return AnyModel.Retriever(retriever).Retrieve(own, split, topK, queries);
     }
 }

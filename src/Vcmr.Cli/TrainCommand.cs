@@ -92,10 +92,10 @@ internal static class TrainCommand
         // a checkpoint of another kind or config fails here, naming the file and tensor, before any output
         if (args.Resume != null) Checkpoint.LoadWeights(args.Resume.FullName, (IConfiguredModel)model);
         model.to(device);
-        using var data = TvrData.Open(corpus, device);
+        using var data = TvrData.Open(corpus, device, RunPresets.Features(spec, corpus));
         var options = new ExperimentOptions
         {
-            BatchSize = args.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit, Inference = InferencePresets.For(spec),
+            BatchSize = args.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit, Inference = RunPresets.Inference(spec),
             Trainer = new TrainerOptions
             {
                 Epochs = args.Epochs, LearningRate = args.LearningRate, Patience = args.Patience, Seed = args.Seed, CheckpointDir = args.Out.FullName,

@@ -5,7 +5,10 @@ using Vcmr.Checkpoints;
 using Vcmr.Cli;
 using Vcmr.Data;
 using Vcmr.Inference;
+using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
+using Vcmr.Runtime;
+using Vcmr.Tests.Models.Conquer;
 using Vcmr.Tests.Training;
 using Vcmr.Training;
 
@@ -229,6 +232,29 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
         Assert.Contains(named, text);
         Assert.False(File.Exists(output), $"{output} was written");
         Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void ASecondStageModelRunsOverAFirstStageModelFile()
+    {
+        string dir = NewDir("two-stage");
+        string xml = Path.Combine(dir, "xml.ckpt"), conquer = Path.Combine(dir, "conquer.ckpt");
+        Seeding.Seed(5);
+        using (var model = new XmlModel(TinyCorpusFixture.Small)) Checkpoint.SaveWeights(xml, model);
+        using (var model = new ConquerModel(ConquerModelTests.Tiny with { VisualDim = 12, TextDim = 16, QueryDim = 16 })) Checkpoint.SaveWeights(conquer, model);
+        string output = Path.Combine(dir, "val.json");
+        var console = new StringWriter();
+        Assert.Equal(1, InferCommand.Run(Infer(conquer, output), console));
+        Assert.Contains("a 'conquer' model is a second stage only: give its first stage with --first-stage", console.ToString());
+        Assert.False(File.Exists(output));
+
+        Assert.Equal(0, InferCommand.Run(Infer(conquer, output) with { FirstStage = xml }, console));
+        Assert.Contains($"first stage: {xml}, xml: ", console.ToString());
+        var submission = SubmissionJson.Read(output);
+        Assert.Equal(15, submission.Vcmr!.Count);
+        Assert.Equal(15, submission.Svmr!.Count);
+        // CONQUER re-ranks the first stage's top 10 (of the 3 val videos here: all of them)
+        Assert.All(submission.Vr!, q => Assert.Equal(3, q.Predictions.Count));
     }
 
     [Fact]

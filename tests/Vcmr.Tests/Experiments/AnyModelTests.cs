@@ -1,6 +1,8 @@
+using Vcmr.Data;
 using Vcmr.Experiments;
 using Vcmr.Inference;
 using Vcmr.Models;
+using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
 using Vcmr.Tests.Models;
 using Vcmr.Tests.Training;
@@ -39,12 +41,26 @@ public class AnyModelTests
     }
 
     [Fact]
-    public void AKindRunsWithItsInferencePresetOrTvrs()
+    public void AKindRunsWithItsPresetOrReadsTheCorpusAsItIsWithTvrsSettings()
     {
-        Assert.Same(CorpusInferenceOptions.Tvr, InferencePresets.For(new ModelSpec("unlisted-kind", new object())));
+        var corpus = new SynthCorpus("unused");
+        var unlisted = new ModelSpec("unlisted-kind", new object());
+        Assert.Same(CorpusInferenceOptions.Tvr, RunPresets.Inference(unlisted));
+        Assert.Equal(corpus.FeatureOptions, RunPresets.Features(unlisted, corpus));
         var preset = CorpusInferenceOptions.Tvr with { TopVideos = 7 };
-        InferencePresets.Register("preset-test-kind", _ => preset);
-        Assert.Same(preset, InferencePresets.For(new ModelSpec("preset-test-kind", new object())));
+        RunPresets.Register("preset-test-kind", new RunPreset((_, c) => c with { MaxCtxLen = 3 }, (_, raw) => raw ? preset : CorpusInferenceOptions.Conquer));
+        var listed = new ModelSpec("preset-test-kind", new object());
+        Assert.Same(preset, RunPresets.Inference(listed));
+        Assert.Same(CorpusInferenceOptions.Conquer, RunPresets.Inference(listed, rawFirstStageScores: false));
+        Assert.Equal(3, RunPresets.Features(listed, corpus).MaxCtxLen);
+        // XML's reads the corpus's options with its lengths and TEF; CONQUER's as its loader, keeping the corpus's video normalisation
+        Assert.Equal(corpus.FeatureOptions with { Tef = true, MaxCtxLen = 50 },
+            RunPresets.Features(new ModelSpec(XmlModel.KindName, XmlConfig.Paper with { UseTef = true, MaxContextLength = 50 }), corpus));
+        var release = new TvrRelease("unused");
+        Assert.Equal(FeatureOptions.Conquer with { NormalizeVideo = false },
+            RunPresets.Features(new ModelSpec(ConquerModel.KindName, ConquerConfig.Paper), release));
+        Assert.IsType<ExponentialFusion>(RunPresets.Inference(new ModelSpec(ConquerModel.KindName, ConquerConfig.Paper)).Fusion);
+        Assert.Same(ScoreFusion.ConquerGeneral, RunPresets.Inference(new ModelSpec(ConquerModel.KindName, ConquerConfig.Paper), rawFirstStageScores: false).Fusion);
         Assert.Equal(XmlConfig.Paper, ModelSpec.Paper(XmlModel.KindName).Config);
     }
 }

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Vcmr.Data;
+using Vcmr.Inference;
+using Vcmr.Models;
+using Vcmr.Models.Conquer;
+using Vcmr.Models.Xml;
+
+namespace Vcmr.Experiments;
+
+/// <summary>How a model kind reads a corpus and runs inference by default, from its config.</summary>
+/// <param name="Features">the read options for a config, from the corpus's own (a release's video file is already
+/// normalised; the kind sets what its reference loader does on top: lengths, TEF, normalisation).</param>
+/// <param name="Inference">the inference settings for a config; the flag says whether the first-stage scores are raw
+/// (a retriever of the suite) rather than given as a released ranklist holds them.</param>
+public sealed record RunPreset(Func<object, FeatureOptions, FeatureOptions> Features, Func<object, bool, CorpusInferenceOptions> Inference);
+
+/// <summary>The <see cref="RunPreset"/> of each model kind that has one; a kind without one reads the corpus as it is
+/// and runs with TVR's (XML's) inference settings.</summary>
+public static class RunPresets
+{
+    private static readonly ConcurrentDictionary<string, RunPreset> _presets = new(StringComparer.Ordinal);
+
+    static RunPresets()
+    {
+        Register(XmlModel.KindName, new RunPreset(
+            (c, corpus) => corpus with { MaxCtxLen = ((XmlConfig)c).MaxContextLength, MaxDescLen = ((XmlConfig)c).MaxQueryLength, Tef = ((XmlConfig)c).UseTef },
+            (_, _) => CorpusInferenceOptions.Tvr));
+        // CONQUER's loader; over a retriever of the suite its general similarity takes exp(20 s) of the raw scores, as
+        // HERO's ranklists hold (ConquerTrainingOptions.FirstStageAlpha)
+        Register(ConquerModel.KindName, new RunPreset(
+            (c, corpus) => FeatureOptions.Conquer with
+            {
+                NormalizeVideo = corpus.NormalizeVideo, MaxCtxLen = ((ConquerConfig)c).MaxContextLength, MaxDescLen = ((ConquerConfig)c).MaxQueryLength,
+            },
+            (c, raw) => ((ConquerConfig)c).InferenceOptions(raw ? new ConquerTrainingOptions().FirstStageAlpha : null)));
+    }
+
+    /// <summary>Sets the preset of <paramref name="kind"/> (a later call replaces it).</summary>
+    public static void Register(string kind, RunPreset preset) => _presets[kind] = preset;
+
+    /// <summary>The options <paramref name="model"/> reads <paramref name="corpus"/> with.</summary>
+    public static FeatureOptions Features(IConfiguredModel model, ITvrCorpus corpus) =>
+        _presets.TryGetValue(model.Kind, out var p) ? p.Features(model.Config, corpus.FeatureOptions) : corpus.FeatureOptions;
+
+    /// <summary>The inference settings of <paramref name="model"/>; <paramref name="rawFirstStageScores"/> false when
+    /// its first stage is a given ranklist.</summary>
+    public static CorpusInferenceOptions Inference(IConfiguredModel model, bool rawFirstStageScores = true) =>
+        _presets.TryGetValue(model.Kind, out var p) ? p.Inference(model.Config, rawFirstStageScores) : CorpusInferenceOptions.Tvr;
+}
