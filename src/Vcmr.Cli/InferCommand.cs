@@ -39,7 +39,7 @@ internal static class InferCommand
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
         var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
         var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format)" };
-        var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default off)" };
+        var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default: the kind's preset, off for XML)" };
         var device = CommandLine.DeviceOption();
         var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
         {
