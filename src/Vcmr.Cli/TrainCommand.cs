@@ -145,9 +145,12 @@ internal static class TrainCommand
         {
             if (ModelFiles.Detect(args.Resume.FullName) != WeightFormat.Suite)
                 throw new DataFormatException($"--resume {args.Resume.FullName}: not a suite checkpoint; resume from the last.ckpt vcmr train wrote " +
-                    "(a PyTorch or safetensors file holds weights only: vcmr convert it to a suite checkpoint to start from it with vcmr infer)");
+                    "(a PyTorch or safetensors file holds weights without the optimiser state; vcmr infer reads it)");
             var ckpt = Checkpoint.Load(args.Resume.FullName);
             foreach (var t in ckpt.Tensors.Values) t.Dispose();
+            if (!ckpt.HasTrainingState)
+                throw new DataFormatException($"--resume {args.Resume.FullName}: holds model weights only (no optimiser state, RNG state or epoch " +
+                    "counters), so it cannot resume training; resume from the last.ckpt vcmr train wrote");
             recorded = ModelConfigFiles.Parse(ckpt.ConfigJson, $"{args.Resume.FullName} (config)", args.Kind);
             start = ckpt.Epoch;
         }

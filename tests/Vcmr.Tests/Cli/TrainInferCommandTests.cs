@@ -130,6 +130,7 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
     {
         { "other-config", "video_encoder1.self.query.weight: file (32, 32), model (16, 16)" },
         { "resume-other-config", "was written for another config" },
+        { "resume-weights-only", "holds model weights only" },
         { "truncated", "truncated" },
         { "not-pytorch", "is not a model file" },
         { "safetensors-header", "'w'" },
@@ -173,6 +174,11 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
                 named = small;
                 break;
             }
+            case "resume-weights-only":
+                named = ckpt;
+                output = Path.Combine(dir, "metrics.json");
+                code = TrainCommand.Run(Args(dir) with { Resume = new FileInfo(ckpt) }, console);
+                break;
             case "truncated":
                 named = Path.Combine(dir, "cut.pt");
                 ConvertCommand.Run(new FileInfo(ckpt), new FileInfo(named), null, null, false, new StringWriter());
