@@ -22,9 +22,7 @@ public static class RunPresets
 
     static RunPresets()
     {
-        Register(XmlModel.KindName, new RunPreset(
-            (c, corpus) => corpus with { MaxCtxLen = ((XmlConfig)c).MaxContextLength, MaxDescLen = ((XmlConfig)c).MaxQueryLength, Tef = ((XmlConfig)c).UseTef },
-            (_, _) => CorpusInferenceOptions.Tvr));
+        Register(XmlModel.KindName, new RunPreset(XmlFeatures, (_, _) => CorpusInferenceOptions.Tvr));
         // CONQUER's loader; over a retriever of the suite its general similarity takes exp(20 s) of the raw scores, as
         // HERO's ranklists hold (ConquerTrainingOptions.FirstStageAlpha)
         Register(ConquerModel.KindName, new RunPreset(
@@ -33,6 +31,16 @@ public static class RunPresets
                 NormalizeVideo = corpus.NormalizeVideo, MaxCtxLen = ((ConquerConfig)c).MaxContextLength, MaxDescLen = ((ConquerConfig)c).MaxQueryLength,
             },
             (c, raw) => ((ConquerConfig)c).InferenceOptions(raw ? new ConquerTrainingOptions().FirstStageAlpha : null)));
+    }
+
+    private static FeatureOptions XmlFeatures(object config, FeatureOptions corpus)
+    {
+        var c = (XmlConfig)config;
+        // the reference appends TEF to the subtitle stream too; the suite's reader appends it to the video stream only
+        if (c.UseTef && c.HasSub)
+            throw new ArgumentException("XML with TEF on the subtitle stream (ctx_mode sub_tef, video_sub_tef) cannot be read yet: " +
+                "the suite's feature reader appends TEF to the video stream only (video_tef works)");
+        return corpus with { MaxCtxLen = c.MaxContextLength, MaxDescLen = c.MaxQueryLength, Tef = c.UseTef };
     }
 
     /// <summary>Sets the preset of <paramref name="kind"/> (a later call replaces it).</summary>

@@ -55,7 +55,9 @@ public class AnyModelTests
         Assert.Equal(3, RunPresets.Features(listed, corpus).MaxCtxLen);
         // XML's reads the corpus's options with its lengths and TEF; CONQUER's as its loader, keeping the corpus's video normalisation
         Assert.Equal(corpus.FeatureOptions with { Tef = true, MaxCtxLen = 50 },
-            RunPresets.Features(new ModelSpec(XmlModel.KindName, XmlConfig.Paper with { UseTef = true, MaxContextLength = 50 }), corpus));
+            RunPresets.Features(new ModelSpec(XmlModel.KindName, XmlConfig.Paper with { ContextMode = ContextMode.Video, UseTef = true, MaxContextLength = 50 }), corpus));
+        Assert.Contains("video_sub_tef", Assert.Throws<ArgumentException>(() =>
+            RunPresets.Features(new ModelSpec(XmlModel.KindName, XmlConfig.Paper with { UseTef = true }), corpus)).Message);
         var release = new TvrRelease("unused");
         Assert.Equal(FeatureOptions.Conquer with { NormalizeVideo = false },
             RunPresets.Features(new ModelSpec(ConquerModel.KindName, ConquerConfig.Paper), release));
