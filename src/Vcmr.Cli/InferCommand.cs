@@ -117,7 +117,16 @@ internal static class InferCommand
         using var retriever = loaded.Model;
         retriever.to(device).eval();
         console.WriteLine($"first stage: {full}, {ModelFiles.Summary(loaded.Spec)}");
+        RetrieverStage stage;
+        try
+        {
+            stage = AnyModel.Retriever(retriever);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--first-stage {full}: {e.Message}", e);
+        }
         using var own = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
-        return AnyModel.Retriever(retriever).Retrieve(own, split, topK, queries);
+        return stage.Retrieve(own, split, topK, queries);
     }
 }
