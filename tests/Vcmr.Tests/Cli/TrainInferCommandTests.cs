@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Vcmr.Checkpoints;
 using Vcmr.Cli;
 using Vcmr.Data;
+using Vcmr.Experiments;
 using Vcmr.Inference;
 using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
@@ -261,6 +262,32 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
         Assert.Equal(15, submission.Svmr!.Count);
         // CONQUER re-ranks the first stage's top 10 (of the 3 val videos here: all of them)
         Assert.All(submission.Vr!, q => Assert.Equal(3, q.Predictions.Count));
+    }
+
+    [SkippableFact]
+    public void ASecondStageModelRunsOverARanklistFolder()
+    {
+        try
+        {
+            LmdbNative.EnsureLoaded();
+        }
+        catch (DllNotFoundException e)
+        {
+            Skip.If(true, e.Message);
+        }
+        string dir = NewDir("ranklist");
+        string conquer = Path.Combine(dir, "conquer.ckpt"), ranklist = Path.Combine(dir, "val_top10");
+        Seeding.Seed(5);
+        using (var model = new ConquerModel(ConquerModelTests.Tiny with { VisualDim = 12, TextDim = 16, QueryDim = 16 })) Checkpoint.SaveWeights(conquer, model);
+        using (var xml = new XmlModel(TinyCorpusFixture.Small))
+        using (var data = TvrData.Open(new SynthCorpus(corpus.Corpus)))
+            CandidatesLmdb.Write(ranklist, RetrieverStage.From(xml).Retrieve(data, "val", topK: 2));
+        string output = Path.Combine(dir, "val.json");
+        var console = new StringWriter();
+        Assert.Equal(0, InferCommand.Run(Infer(conquer, output) with { FirstStage = ranklist }, console));
+        Assert.Contains($"first stage: ranklist {ranklist}", console.ToString());
+        // the ranklist's two candidates per query are what CONQUER re-ranks
+        Assert.All(SubmissionJson.Read(output).Vr!, q => Assert.Equal(2, q.Predictions.Count));
     }
 
     [Fact]
