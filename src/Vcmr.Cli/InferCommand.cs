@@ -102,31 +102,13 @@ internal static class InferCommand
     });
 
     /// <summary>The first stage's <paramref name="topK"/> candidates for every query of the split: read from a ranklist
-    /// folder, or computed by a retriever's model file on the corpus read as that model reads it.</summary>
+    /// folder, or computed by a retriever's model file.</summary>
     private static VideoCandidates FirstStage(string path, ITvrCorpus corpus, TvrData data, string split, int topK, Device device, TextWriter console)
     {
         string full = Path.GetFullPath(path);
-        var queries = data.Queries(split);
-        if (Directory.Exists(full))
-        {
-            var ranklist = CandidatesLmdb.Read(full, data.Index.Video2Idx(split), queries.Select(q => q.DescId).ToList());
-            console.WriteLine($"first stage: ranklist {full}");
-            return ranklist;
-        }
-        var loaded = ModelFiles.Load(full);
-        using var retriever = loaded.Model;
-        retriever.to(device).eval();
-        console.WriteLine($"first stage: {full}, {ModelFiles.Summary(loaded.Spec)}");
-        RetrieverStage stage;
-        try
-        {
-            stage = AnyModel.Retriever(retriever);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"--first-stage {full}: {e.Message}", e);
-        }
-        using var own = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
-        return stage.Retrieve(own, split, topK, queries);
+        if (!Directory.Exists(full)) return FirstStageFile.Candidates(full, corpus, device, console, (split, topK))[0];
+        var ranklist = CandidatesLmdb.Read(full, data.Index.Video2Idx(split), data.Queries(split).Select(q => q.DescId).ToList());
+        console.WriteLine($"first stage: ranklist {full}");
+        return ranklist;
     }
 }

@@ -38,6 +38,25 @@ public static class AnyModel
     }
 
     /// <summary>
+    /// The training run of <paramref name="model"/>: on paired in-batch batches when it trains on them (see the overload
+    /// without candidates), or, for a second stage trained on first-stage candidates (<see cref="ITrainable{TBatch}"/> of
+    /// <see cref="CandidateTrainingBatch"/>), on <see cref="CandidateBatches"/> of <paramref name="candidates"/>, validated
+    /// every epoch by its pipeline over the validation candidates (stops on <see cref="ExperimentOptions.Stop"/>).
+    /// </summary>
+    public static TrainingPlan Plan(nn.Module model, TvrData data, ExperimentOptions options, FirstStageCandidates? candidates)
+    {
+        if (model is not ITrainable<CandidateTrainingBatch> trainable) return Plan(model, data, options);
+        options.Validate();
+        if (candidates is null)
+            throw new ArgumentException($"a '{Kind(model)}' model trains on a first stage's candidates: give the first stage");
+        if (model is IFeatureWidths widths) data.RequireWidths(widths);
+        var batches = new CandidateBatches(data, options.TrainSplit, candidates.Train, candidates.Sampling, options.BatchSize, options.Trainer.Seed,
+            candidates.Queries);
+        var validation = Validation.Vcmr(Pipeline(model, options.Inference, RetrieverStage.From(candidates.Val)), data, options.ValSplit, options.Stop);
+        return TrainingPlan.Of(model, batches, trainable.Loss, validation, options.Trainer);
+    }
+
+    /// <summary>
     /// The training run of a model that trains on paired in-batch batches (<see cref="ITrainable{TBatch}"/> of
     /// <see cref="TrainingBatch"/>) of <see cref="ExperimentOptions.TrainSplit"/>, validated after every epoch on
     /// <see cref="ExperimentOptions.ValSplit"/>: by its whole pipeline when it is both stages (XML; stops on
@@ -88,3 +107,7 @@ public static class AnyModel
         }
     }
 }
+
+/// <summary>What a second stage trains on: its first stage's candidates on the training and validation splits, how
+/// negatives are drawn from them, and the training queries kept (null: all).</summary>
+public sealed record FirstStageCandidates(VideoCandidates Train, VideoCandidates Val, NegativeSampling Sampling, IReadOnlyList<TvrQuery>? Queries = null);

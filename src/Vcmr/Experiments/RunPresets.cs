@@ -4,6 +4,7 @@ using Vcmr.Inference;
 using Vcmr.Models;
 using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
+using Vcmr.Training;
 
 namespace Vcmr.Experiments;
 
@@ -12,7 +13,22 @@ namespace Vcmr.Experiments;
 /// normalised; the kind sets what its reference loader does on top: lengths, TEF, normalisation).</param>
 /// <param name="Inference">the inference settings for a config; the flag says whether the first-stage scores are raw
 /// (a retriever of the suite) rather than given as a released ranklist holds them.</param>
-public sealed record RunPreset(Func<object, FeatureOptions, FeatureOptions> Features, Func<object, bool, CorpusInferenceOptions> Inference);
+/// <param name="Training">the trainer settings and batch size for a config (null: the reference TVR train.py's, batch
+/// 128), and for a second stage trained on first-stage candidates how it uses them.</param>
+public sealed record RunPreset(Func<object, FeatureOptions, FeatureOptions> Features, Func<object, bool, CorpusInferenceOptions> Inference,
+    Func<object, TrainingDefaults>? Training = null);
+
+/// <summary>A kind's training settings: trainer options, batch size, and for a second stage its use of candidates.</summary>
+public sealed record TrainingDefaults(TrainerOptions Trainer, int BatchSize, CandidateTraining? Candidates = null)
+{
+    /// <summary>The reference TVR train.py's (XML).</summary>
+    public static TrainingDefaults Tvr { get; } = new(new TrainerOptions(), new ExperimentOptions().BatchSize);
+}
+
+/// <summary>How a second stage trains on its first stage: the negatives, how many candidates each training query's list
+/// keeps (the pool negatives come from), and which training queries it keeps (null: all).</summary>
+public sealed record CandidateTraining(NegativeSampling Sampling, int TrainListLength,
+    Func<IReadOnlyList<TvrQuery>, VideoCandidates, IReadOnlyList<TvrQuery>>? Select = null);
 
 /// <summary>The <see cref="RunPreset"/> of each model kind that has one; a kind without one reads the corpus as it is
 /// and runs with TVR's (XML's) inference settings.</summary>
@@ -30,7 +46,8 @@ public static class RunPresets
             {
                 NormalizeVideo = corpus.NormalizeVideo, MaxCtxLen = ((ConquerConfig)c).MaxContextLength, MaxDescLen = ((ConquerConfig)c).MaxQueryLength,
             },
-            (c, raw) => ((ConquerConfig)c).InferenceOptions(raw ? new ConquerTrainingOptions().FirstStageAlpha : null)));
+            (c, raw) => ((ConquerConfig)c).InferenceOptions(raw ? new ConquerTrainingOptions().FirstStageAlpha : null),
+            ConquerTraining));
     }
 
     private static FeatureOptions XmlFeatures(object config, FeatureOptions corpus)
@@ -43,12 +60,27 @@ public static class RunPresets
         return corpus with { MaxCtxLen = c.MaxContextLength, MaxDescLen = c.MaxQueryLength, Tef = c.UseTef };
     }
 
+    // train.py's schedule and the shared-normalisation batch; the first stage's top 2000 per training query (HERO's
+    // training ranklists), the queries whose ground truth is in its top 100 (tvr_train_select100_release.jsonl)
+    private static TrainingDefaults ConquerTraining(object config)
+    {
+        var c = (ConquerConfig)config;
+        var options = new ConquerTrainingOptions();
+        return new TrainingDefaults(options.Trainer, options.BatchSize, new CandidateTraining(
+            new NegativeSampling { Negatives = c.TrainingNegatives, ExtendPool = c.ExtendPool }, 2000,
+            (queries, candidates) => ConquerExperiment.SelectTrainingQueries(queries, candidates, options.TrainingTopK).Kept));
+    }
+
     /// <summary>Sets the preset of <paramref name="kind"/> (a later call replaces it).</summary>
     public static void Register(string kind, RunPreset preset) => _presets[kind] = preset;
 
     /// <summary>The options <paramref name="model"/> reads <paramref name="corpus"/> with.</summary>
     public static FeatureOptions Features(IConfiguredModel model, ITvrCorpus corpus) =>
         _presets.TryGetValue(model.Kind, out var p) ? p.Features(model.Config, corpus.FeatureOptions) : corpus.FeatureOptions;
+
+    /// <summary>The training settings of <paramref name="model"/>'s kind.</summary>
+    public static TrainingDefaults Training(IConfiguredModel model) =>
+        _presets.TryGetValue(model.Kind, out var p) && p.Training is { } training ? training(model.Config) : TrainingDefaults.Tvr;
 
     /// <summary>The inference settings of <paramref name="model"/>; <paramref name="rawFirstStageScores"/> false when
     /// its first stage is a given ranklist.</summary>

@@ -5,7 +5,7 @@ using Vcmr.Training;
 namespace Vcmr.Experiments;
 
 /// <summary>A training run prepared but not started: a model with its batch source, loss, validation and trainer
-/// options, whatever its batch kind (<see cref="AnyModel.Plan"/> builds one for a model known only as an object), so a
+/// options, whatever its batch kind (<see cref="AnyModel"/>.Plan builds one for a model known only as an object), so a
 /// front end (the command line) can show progress against <see cref="StepsPerEpoch"/> before it starts.</summary>
 public abstract class TrainingPlan
 {

@@ -86,7 +86,7 @@ public static class VcmrExperiment
 
     /// <summary>A one-network VCMR model (XML) trained on paired in-batch batches of <see cref="ExperimentOptions.TrainSplit"/>
     /// with its own loss, validated each epoch by its whole pipeline on <see cref="ExperimentOptions.ValSplit"/>
-    /// (<see cref="AnyModel.Plan"/>).</summary>
+    /// (<see cref="AnyModel"/>.Plan).</summary>
     public static TrainingHistory Train<TIndex>(IVcmrModel<TIndex> model, TvrData data, ExperimentOptions options,
         Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null) where TIndex : IDisposable =>
         AnyModel.Plan(model as torch.nn.Module ?? throw new ArgumentException($"{model.GetType().Name} is not a torch module", nameof(model)), data, options)

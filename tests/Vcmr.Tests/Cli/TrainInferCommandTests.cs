@@ -6,6 +6,7 @@ using Vcmr.Cli;
 using Vcmr.Data;
 using Vcmr.Experiments;
 using Vcmr.Inference;
+using Vcmr.Models;
 using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
 using Vcmr.Runtime;
@@ -262,6 +263,33 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
         Assert.Equal(15, submission.Svmr!.Count);
         // CONQUER re-ranks the first stage's top 10 (of the 3 val videos here: all of them)
         Assert.All(submission.Vr!, q => Assert.Equal(3, q.Predictions.Count));
+    }
+
+    [Fact]
+    public void ASecondStageTrainsOnItsFirstStagesCandidatesAndAnswersOverIt()
+    {
+        string dir = NewDir("conquer-train"), run = Path.Combine(dir, "run");
+        string xml = Path.Combine(dir, "xml.ckpt"), config = Path.Combine(dir, "conquer.json");
+        Seeding.Seed(5);
+        using (var model = new XmlModel(TinyCorpusFixture.Small)) Checkpoint.SaveWeights(xml, model);
+        var conquer = ConquerModelTests.Tiny with { VisualDim = 12, TextDim = 16, QueryDim = 16, NegativeVideos = 2 };
+        File.WriteAllText(config, ModelRegistry.Describe(new ModelSpec(ConquerModel.KindName, conquer)));
+        var console = new StringWriter();
+        var args = Args(run) with { Config = new FileInfo(config), BatchSize = 8 };
+        Assert.Equal(1, TrainCommand.Run(args, console));
+        Assert.Contains("error: --first-stage: a 'conquer' model trains on a first stage's candidates", console.ToString());
+
+        Assert.Equal(0, TrainCommand.Run(args with { FirstStage = new FileInfo(xml) }, console));
+        string log = console.ToString();
+        Assert.Contains($"first stage: {xml}, xml: ", log);
+        Assert.Contains("first stage: 40 of 40 train queries kept", log);
+        Assert.Contains("epoch 2/2 validated: loss ", log);
+        var epochs = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!["epochs"]!.AsArray();
+        Assert.Equal(["moment_ce"], epochs[0]!["parts"]!.AsObject().Select(p => p.Key)); // the general similarity's one part
+
+        string output = Path.Combine(run, "val.json");
+        Assert.Equal(0, InferCommand.Run(Infer(Path.Combine(run, "best.ckpt"), output) with { FirstStage = xml }, console));
+        Assert.Equal(15, SubmissionJson.Read(output).Vcmr!.Count);
     }
 
     [SkippableFact]
