@@ -90,6 +90,7 @@ public static class ReferenceMappings
     static ReferenceMappings()
     {
         Register(new XmlReference.Mapping());
+        Register(new ConquerReferenceMapping());
     }
 
     /// <summary>Registers <paramref name="mapping"/> for its kind (which must be registered in <see cref="ModelRegistry"/>);
