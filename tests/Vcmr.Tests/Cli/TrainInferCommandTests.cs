@@ -130,6 +130,7 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
 
     public static TheoryData<string, string> BadInputs => new()
     {
+        { "other-kind", "holds a 'xml' model, not 'conquer'" },
         { "other-config", "video_encoder1.self.query.weight: file (32, 32), model (16, 16)" },
         { "resume-other-config", "was written for another config" },
         { "resume-weights-only", "holds model weights only" },
@@ -155,6 +156,10 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
         int code;
         switch (kind)
         {
+            case "other-kind":
+                named = ckpt;
+                code = InferCommand.Run(Infer(ckpt, output) with { Kind = ConquerModel.KindName }, console);
+                break;
             case "other-config":
             {
                 // a checkpoint of a wider model, read with the config of the small one
