@@ -48,6 +48,28 @@ public sealed class BaselineReferenceTests : IDisposable
         }
     }
 
+    [Fact]
+    public void TheSuitesModelFilesReadAndWriteEachBaselineByItsMapping()
+    {
+        // ModelFiles (vcmr convert) finds the kind from the reference file alone, and a safetensors copy keeps kind and config
+        Seeding.Seed(6);
+        var models = new (nn.Module Model, string Kind)[]
+        {
+            (new MeeModel(MeeModelTests.Tiny), MeeModel.KindName), (new CalModel(CalModelTests.Tiny), CalModel.KindName),
+            (new ExclModel(ExclModelTests.Tiny), ExclModel.KindName),
+        };
+        foreach (var (model, kind) in models)
+            using (model)
+                foreach (var format in new[] { WeightFormat.PyTorch, WeightFormat.Safetensors })
+                {
+                    string path = Path.Combine(_dir, $"{kind}.{(format == WeightFormat.PyTorch ? "ckpt" : "safetensors")}");
+                    ModelFiles.Save(model, path, format, epoch: 2);
+                    using var back = ModelFiles.Load(path).Model;
+                    Assert.Equal(kind, ((Vcmr.Models.IConfiguredModel)back).Kind);
+                    Same(model, back);
+                }
+    }
+
     private static void Same(nn.Module a, nn.Module b)
     {
         var sb = b.state_dict();
