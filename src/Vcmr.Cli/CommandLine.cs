@@ -17,14 +17,14 @@ internal static class CommandLine
     /// <summary>A bug in the suite: the message names the exception; please report it.</summary>
     public const int InternalError = 3;
 
-    /// <param name="terminal">the console is a terminal (not redirected): long commands redraw a progress bar in place
-    /// instead of writing plain lines.</param>
-    public static int Run(string[] args, TextWriter console, bool terminal = false)
+    /// <param name="terminalWidth">the width of the terminal the console is (null: redirected): long commands redraw a
+    /// progress bar in place, cut to that width, instead of writing plain lines.</param>
+    public static int Run(string[] args, TextWriter console, int? terminalWidth = null)
     {
         var root = new RootCommand("vcmr: video corpus moment retrieval tools (TVR formats). Exit codes: 0 done, 1 bad input or usage, 3 internal error.")
         {
             EvalCommand.Create(console), RetrievalEvalCommand.Create(console), ConvertCommand.Create(console), SynthCommand.Create(console),
-            TrainCommand.Create(console, terminal), InferCommand.Create(console),
+            TrainCommand.Create(console, terminalWidth), InferCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

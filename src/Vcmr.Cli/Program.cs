@@ -1,1 +1,1 @@
-return Vcmr.Cli.CommandLine.Run(args, Console.Out, terminal: !Console.IsOutputRedirected);
+return Vcmr.Cli.CommandLine.Run(args, Console.Out, Console.IsOutputRedirected ? null : Console.WindowWidth);

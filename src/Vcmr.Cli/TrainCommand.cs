@@ -42,7 +42,7 @@ internal static class TrainCommand
     /// <summary>The files a run writes into --out.</summary>
     internal static readonly string[] Outputs = ["best.ckpt", "last.ckpt", "config.json", "metrics.json"];
 
-    public static Command Create(TextWriter console, bool terminal)
+    public static Command Create(TextWriter console, int? terminalWidth)
     {
         var (xml, conquer) = (TrainingDefaults.Tvr, RunPresets.Training(ModelSpec.Paper(ConquerModel.KindName)));
         string Kinds(Func<TrainingDefaults, object> value) => $"default: the kind's, xml {value(xml)}, conquer {value(conquer)}";
@@ -69,12 +69,12 @@ internal static class TrainCommand
             Config = parse.GetValue(config), Kind = parse.GetValue(kind), Resume = parse.GetValue(resume), FirstStage = parse.GetValue(firstStage), Epochs = parse.GetValue(epochs),
             BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
             TrainSplit = parse.GetValue(trainSplit)!, ValSplit = parse.GetValue(valSplit)!, Device = parse.GetValue(device),
-        }, console, terminal));
+        }, console, terminalWidth));
         return command;
     }
 
     /// <param name="stopEpoch">tests: stop before this epoch as an interrupted run would.</param>
-    internal static int Run(TrainArgs args, TextWriter console, bool terminal = false, int? stopEpoch = null) => CommandLine.Guard(console, () =>
+    internal static int Run(TrainArgs args, TextWriter console, int? terminalWidth = null, int? stopEpoch = null) => CommandLine.Guard(console, () =>
     {
         var bad = new (string Option, bool Bad)[]
         {
@@ -125,7 +125,7 @@ internal static class TrainCommand
             console.WriteLine($"resuming {args.Resume.FullName} at epoch {startEpoch + 1}" +
                 (kept ? "" : $" ({metrics.Path} of the earlier epochs was not found; it will hold the epochs from here on)"));
         }
-        var display = new TrainingDisplay(console, terminal, epochs, plan.StepsPerEpoch, startEpoch, plan.Stop);
+        var display = new TrainingDisplay(console, terminalWidth, epochs, plan.StepsPerEpoch, startEpoch, plan.Stop);
         var history = plan.Run(display.OnProgress, args.Resume?.FullName, stopEpoch, record =>
         {
             metrics.Add(record);

@@ -10,8 +10,11 @@ namespace Vcmr.Cli;
 /// ETA); when the output is redirected (a log file, CI) plain lines, ten per epoch and one per validation, so a log
 /// stays readable. The ETA is the run's remaining steps at the wall-clock rate so far, validation included.
 /// </summary>
-internal sealed class TrainingDisplay(TextWriter console, bool terminal, int epochs, int stepsPerEpoch, int startEpoch, StopMetric stop)
+/// <param name="terminalWidth">the terminal's width (a redrawn line is cut to it, or it would wrap and stop redrawing
+/// in place); null when the output is redirected.</param>
+internal sealed class TrainingDisplay(TextWriter console, int? terminalWidth, int epochs, int stepsPerEpoch, int startEpoch, StopMetric stop)
 {
+    private bool Terminal => terminalWidth is not null;
     private const int BarWidth = 24;
     private static readonly TimeSpan Redraw = TimeSpan.FromMilliseconds(200);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -34,7 +37,7 @@ internal sealed class TrainingDisplay(TextWriter console, bool terminal, int epo
         _stepsDone++;
         _speedSum += p.QueriesPerSecond;
         bool last = _stepInEpoch == stepsPerEpoch;
-        if (terminal)
+        if (Terminal)
         {
             if (last || _drawn is not { } drawn || _clock.Elapsed - drawn >= Redraw) Draw(Line(p, bar: true));
         }
@@ -49,7 +52,7 @@ internal sealed class TrainingDisplay(TextWriter console, bool terminal, int epo
         if (_validated is not { } record) return;
         string line = Invariant($"epoch {record.Epoch + 1}/{epochs} validated: loss {record.Loss:F4}, {stop.Name} {record.StopScore:F2} ") +
             Invariant($"(best {best:F2}), VR r1 {record.Val["VR"]["r1"]:F2}, {record.Seconds:F1} s");
-        if (terminal)
+        if (Terminal)
         {
             Draw(line);
             console.WriteLine();
@@ -66,13 +69,14 @@ internal sealed class TrainingDisplay(TextWriter console, bool terminal, int epo
         string progress = bar
             ? $"[{new string('#', BarWidth * _stepInEpoch / stepsPerEpoch).PadRight(BarWidth, '.')}]"
             : "step";
-        return Invariant($"epoch {p.Epoch + 1}/{epochs} {progress} {_stepInEpoch}/{stepsPerEpoch} {p.LossLine()}, ") +
-            Invariant($"{_speedSum / _stepInEpoch:F0} queries/s, ETA {(int)eta.TotalHours}:{eta:mm\\:ss}") +
-            (_stepInEpoch == stepsPerEpoch ? "; validating" : "");
+        // the loss parts last: a narrow terminal cuts them first
+        return Invariant($"epoch {p.Epoch + 1}/{epochs} {progress} {_stepInEpoch}/{stepsPerEpoch}, ETA {(int)eta.TotalHours}:{eta:mm\\:ss}, ") +
+            Invariant($"{_speedSum / _stepInEpoch:F0} queries/s{(_stepInEpoch == stepsPerEpoch ? ", validating" : "")}, {p.LossLine()}");
     }
 
     private void Draw(string line)
     {
+        if (line.Length >= terminalWidth) line = line[..Math.Max(1, terminalWidth.Value - 1)];
         console.Write("\r" + line.PadRight(_lastLength));
         console.Flush();
         _lastLength = line.Length;
