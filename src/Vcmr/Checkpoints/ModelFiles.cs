@@ -109,11 +109,11 @@ public static class ModelFiles
     {
         using var content = TorchFile.Read(path);
         var root = content.Root as PyDict ?? throw new DataFormatException(
-            $"{path} holds a {Describe(content.Root)}, not a state dict or a training checkpoint {{\"model\": state_dict, \"model_cfg\": ..., \"epoch\": ...}}");
+            $"{path} holds a {ReferenceCheckpoint.Describe(content.Root)}, not a state dict or a training checkpoint {{\"model\": state_dict, \"model_cfg\": ..., \"epoch\": ...}}");
         if (root.TryGetValue("model", out var model))
         {
-            var stateDict = model as PyDict ?? throw new DataFormatException($"{path}: \"model\" holds a {Describe(model)}, not a state dict");
-            var tensors = Tensors(stateDict, path);
+            var stateDict = model as PyDict ?? throw new DataFormatException($"{path}: \"model\" holds a {ReferenceCheckpoint.Describe(model)}, not a state dict");
+            var tensors = ReferenceCheckpoint.Tensors(stateDict, path);
             if (config is null)
             {
                 if (!root.TryGetValue("model_cfg", out var cfg) || cfg is not PyDict cfgDict)
@@ -127,7 +127,7 @@ public static class ModelFiles
             throw new DataFormatException($"{path} holds a pickled {root.ClassName} object, not a state dict: save model.state_dict() instead of the model");
         if (config is null)
             throw new DataFormatException($"{path} is a bare state dict without a model config: give the model's config (--config)");
-        return new(Build(config, Tensors(root, path), path, reference: true), WeightFormat.PyTorch, null, "state dict");
+        return new(Build(config, ReferenceCheckpoint.Tensors(root, path), path, reference: true), WeightFormat.PyTorch, null, "state dict");
     }
 
     private static LoadedModel<nn.Module> LoadSafetensors(string path, ModelSpec? config, string? kind)
@@ -177,26 +177,6 @@ public static class ModelFiles
             throw;
         }
     }
-
-    /// <summary>The state dict's tensors; a DataParallel model's "module." prefix is dropped (the reference's
-    /// train.py wraps the model in DataParallel when it trains on several GPUs).</summary>
-    private static Dictionary<string, Tensor> Tensors(PyDict stateDict, string path)
-    {
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, value) in stateDict)
-            tensors[name] = value as Tensor ?? throw new DataFormatException($"{path}: state dict entry '{name}' holds a {Describe(value)}, not a tensor");
-        const string parallel = "module.";
-        return tensors.Count > 0 && tensors.Keys.All(k => k.StartsWith(parallel, StringComparison.Ordinal))
-            ? tensors.ToDictionary(kv => kv.Key[parallel.Length..], kv => kv.Value) : tensors;
-    }
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "None",
-        PyDict { ClassName: { } c } => $"{c} object",
-        PyCall call => $"{call.Callable} object",
-        _ => value.GetType().Name,
-    };
 
     /// <summary>A one-line description of a model's kind and config, for messages ("xml: VideoSub, hidden 256, ...").</summary>
     public static string Summary(ModelSpec spec) => ReferenceMappings.Find(spec.Kind) is { } m ? $"{spec.Kind}: {m.Summary(spec.Config)}" : spec.Kind;

@@ -91,6 +91,9 @@ public static class ReferenceMappings
     {
         Register(new XmlReference.Mapping());
         Register(new ConquerReferenceMapping());
+        Register(new MeeReferenceMapping());
+        Register(new CalReferenceMapping());
+        Register(new ExclReferenceMapping());
     }
 
     /// <summary>Registers <paramref name="mapping"/> for its kind (which must be registered in <see cref="ModelRegistry"/>);

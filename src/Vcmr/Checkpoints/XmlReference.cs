@@ -61,12 +61,10 @@ public static class XmlReference
     /// defaults; unknown keys and settings the suite's XML does not implement are one error naming the keys.</summary>
     public static XmlConfig FromModelCfg(PyDict cfg, string source)
     {
-        var unknown = cfg.Keys.Where(k => !Inert.Contains(k) && !Mapped.Contains(k)).ToList();
-        if (unknown.Count > 0)
-            throw new DataFormatException($"{source}: model_cfg has key{(unknown.Count > 1 ? "s" : "")} the suite's XML does not know: {string.Join(", ", unknown)} (known: {string.Join(", ", Mapped.Concat(Inert))})");
+        ReferenceConfigs.RejectUnknown(cfg, source, "XML", Mapped.Concat(Inert));
         var r = new PyConfigReader(cfg, source);
         var paper = XmlConfig.Paper;
-        var (mode, tef) = ParseContextMode(r.String("ctx_mode", "video_sub"), source);
+        var (mode, tef) = ReferenceConfigs.ContextMode(r, source, "ctx_mode", "video_sub");
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video, both = video && sub;
         r.Require("span_predictor_type", "conv", "the suite's XML has the ConvSE ('conv') span predictor only");
         r.Require("encoder_type", "transformer", "the suite's XML has the self-attention ('transformer') encoder only");
@@ -108,14 +106,7 @@ public static class XmlReference
             LossWeightStartEnd = r.Double("lw_st_ed", paper.LossWeightStartEnd),
             HardPoolSize = r.Int("hard_pool_size", paper.HardPoolSize),
         };
-        try
-        {
-            return config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new DataFormatException($"{source}: model_cfg describes an invalid model: {e.Message}", e);
-        }
+        return ReferenceConfigs.Valid(source, config.Validate);
     }
 
     /// <summary>The model_cfg train.py would have saved for <paramref name="config"/> (an EasyDict, keys in
@@ -146,7 +137,7 @@ public static class XmlReference
             ["drop"] = config.Dropout,
             ["n_heads"] = (long)config.Heads,
             ["initializer_range"] = config.InitializerRange,
-            ["ctx_mode"] = ContextModeName(config),
+            ["ctx_mode"] = ReferenceConfigs.ContextModeName(config.ContextMode, config.UseTef),
             ["margin"] = config.Margin,
             ["ranking_loss_type"] = config.RankingLoss == RankingLoss.Hinge ? "hinge" : "lse",
             ["lw_neg_q"] = config.LossWeightNegQuery,
@@ -172,22 +163,4 @@ public static class XmlReference
     public static IReadOnlyDictionary<string, Tensor> FromReferenceStateDict(IReadOnlyDictionary<string, Tensor> tensors, XmlConfig config) =>
         config.Modular ? tensors : tensors.Where(kv => kv.Key != ModularWeight).ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    private static string ContextModeName(XmlConfig config) => config.ContextMode switch
-    {
-        ContextMode.Video => "video",
-        ContextMode.Sub => "sub",
-        _ => "video_sub",
-    } + (config.UseTef ? "_tef" : "");
-
-    private static (ContextMode Mode, bool Tef) ParseContextMode(string name, string source)
-    {
-        bool tef = name.EndsWith("_tef", StringComparison.Ordinal);
-        return (tef ? name[..^4] : name) switch
-        {
-            "video" => (ContextMode.Video, tef),
-            "sub" => (ContextMode.Sub, tef),
-            "video_sub" => (ContextMode.VideoSub, tef),
-            _ => throw new DataFormatException($"{source}: model_cfg.ctx_mode '{name}' is not one of video, sub, video_sub (each optionally with _tef)"),
-        };
-    }
 }

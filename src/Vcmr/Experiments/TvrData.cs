@@ -69,8 +69,12 @@ public sealed class TvrData : IDisposable
 
     /// <summary>The videos of a split (in video_idx order) as a pipeline's corpus: read in batches of
     /// <paramref name="batchSize"/>, or by name.</summary>
-    public VideoCorpus VideoCorpus(string split, int batchSize = 64) =>
-        new(CorpusNames(split), () => Corpus(split, batchSize), names => OnDevice(Batches.Contexts(names), b => b.To(Device)));
+    public VideoCorpus VideoCorpus(string split, int batchSize = 64)
+    {
+        var names = CorpusNames(split);
+        return new(names, () => Corpus(split, batchSize), read => OnDevice(Batches.Contexts(read), b => b.To(Device)),
+            names.Select(n => Index[split][n].Duration).ToList());
+    }
 
     private List<string> CorpusNames(string split) => Index[split].OrderBy(kv => kv.Value.Index).Select(kv => kv.Key).ToList();
 

@@ -13,6 +13,18 @@ public sealed record CorpusInferenceOptions
     /// <see cref="ScoreFusion.ConquerDisjoint"/> for the others), NMS off (the paper model uses 0.7).</summary>
     public static CorpusInferenceOptions Conquer { get; } = new() { TopVideos = 10, MinSpan = 0, MaxSpan = 24, Fusion = ScoreFusion.ConquerGeneral };
 
+    /// <summary>ExCL over MEE's top 100 (TVR baselines/excl/inference_with_vcmr.py): start probabilities times
+    /// exp(20 s_MEE), each video's best 50 spans of 2 &lt;= j - i &lt; 16 clips, the best 200 kept (max_before_nms).
+    /// The reference's VCMR path writes the clip indices (st_idx, ed_idx) of those spans where the submission wants
+    /// seconds (its SVMR path converts them); the pipeline writes seconds, [i x 1.5, (j + 1) x 1.5], for every model.
+    /// MEE's scores are not cosines: exp(20 s) overflows float32 above s = 4.4, in the reference as here.</summary>
+    public static CorpusInferenceOptions Excl { get; } = new() { MaxSpansPerVideo = 50 };
+
+    /// <summary>CAL and MCN (TVR baselines/clip_alignment_with_language/inference.py): the best 300 proposals
+    /// (max_before_nms) of every video, or, after a first stage, of its top 5 videos (load_external_vr_res's
+    /// top_n_vr_videos), scored by their negative distance.</summary>
+    public static CorpusInferenceOptions Cal { get; } = new() { MaxBeforeNms = 300, TopVideos = 5 };
+
     /// <summary>Queries per batch. The reference's eval_query_bsz is 50; results do not depend on it, and larger
     /// batches amortise the per-video grouping of the moment localizer (memory grows as QueryBatchSize * K * L).</summary>
     public int QueryBatchSize { get; init; } = 2000;
@@ -22,6 +34,9 @@ public sealed record CorpusInferenceOptions
     public int MaxBeforeNms { get; init; } = 200;
     /// <summary>Predictions per query in the submission.</summary>
     public int MaxPredictions { get; init; } = 100;
+    /// <summary>At most this many spans of one candidate video enter the ranking (ExCL's inference_with_vcmr.py keeps
+    /// each video's top 50 before merging); null: no cap (XML).</summary>
+    public int? MaxSpansPerVideo { get; init; }
     /// <summary>A span (i, j) is valid iff MinSpan &lt;= j - i &lt; MaxSpan (min_pred_l, max_pred_l).</summary>
     public int MinSpan { get; init; } = 2;
     public int MaxSpan { get; init; } = 16;
@@ -42,6 +57,7 @@ public sealed record CorpusInferenceOptions
         Check(MaxPredictions > 0 && MaxPredictions <= MaxBeforeNms, nameof(MaxPredictions), MaxPredictions);
         Check(MinSpan >= 0 && MaxSpan > MinSpan, nameof(MaxSpan), MaxSpan);
         Check(ClipSeconds > 0, nameof(ClipSeconds), ClipSeconds);
+        Check(MaxSpansPerVideo is null or > 0, nameof(MaxSpansPerVideo), MaxSpansPerVideo!);
         Check(NmsThreshold is null or (> 0 and < 1), nameof(NmsThreshold), NmsThreshold!);
         return this;
     }

@@ -50,8 +50,13 @@ internal sealed class StageSession(VideoCorpus corpus, InferenceProfile profile)
 }
 
 /// <summary>What a first stage gives a query batch: (Nq, K) scores of its best videos, best first, their corpus
-/// positions (int64), and which slots hold a video (null: all; a ragged candidate list leaves some empty).</summary>
-internal sealed record FirstStage(Tensor Scores, Tensor Videos, Tensor? Valid);
+/// positions (int64), and which slots hold a video (null: all; a ragged candidate list leaves some empty).
+/// <paramref name="EveryVideo"/>: the candidates are the whole corpus in corpus order (slot = corpus position).</summary>
+internal sealed record FirstStage(Tensor Scores, Tensor Videos, Tensor? Valid, bool EveryVideo = false);
+
+/// <summary>What a second stage gives a query batch: per query its best moments (at most MaxBeforeNms, best first)
+/// and its VR list of (slot, score) in order.</summary>
+internal sealed record StageMoments(IReadOnlyList<RankedMoment>[] Vcmr, List<(int Slot, float Score)>[] Vr);
 
 /// <summary>The first stage of a <see cref="VcmrPipeline"/>: a retriever of the suite, or first-stage results given as
 /// data (<see cref="VideoCandidates"/>).</summary>
@@ -60,6 +65,10 @@ public abstract class RetrieverStage
     public static RetrieverStage From<TIndex>(IVideoRetriever<TIndex> retriever) where TIndex : IDisposable => new ModelRetriever<TIndex>(retriever);
 
     public static RetrieverStage From(VideoCandidates candidates) => new CandidateRetriever(candidates);
+
+    /// <summary>No first stage: every video of the corpus is a candidate of every query, in corpus order, with score
+    /// 0, whatever TopVideos says (CAL and MCN rank every (video, proposal) pair of the corpus this way).</summary>
+    public static RetrieverStage EveryVideo { get; } = new EveryVideoRetriever();
 
     /// <summary>The model behind the stage; null for given candidates.</summary>
     public abstract object? Model { get; }
@@ -143,17 +152,40 @@ internal sealed class CandidateRetriever(VideoCandidates candidates) : Retriever
     }
 }
 
-/// <summary>The second stage of a <see cref="VcmrPipeline"/>: a moment localizer of the suite.</summary>
+/// <summary>Every video of the corpus as every query's candidates (<see cref="RetrieverStage.EveryVideo"/>).</summary>
+internal sealed class EveryVideoRetriever : RetrieverStage
+{
+    public override object? Model => null;
+    internal override IQueryEncoder? Encoder => null;
+
+    internal override void Prepare(StageSession session) { }
+
+    internal override FirstStage Retrieve(StageSession session, QueryBatch batch, int k)
+    {
+        long nq = batch.DescIds.Count, nv = session.Corpus.Count;
+        var device = batch.Features.device;
+        return new FirstStage(zeros(1, nv, device: device).expand(nq, nv), arange(nv, device: device).unsqueeze(0).expand(nq, nv), null, EveryVideo: true);
+    }
+}
+
+/// <summary>The second stage of a <see cref="VcmrPipeline"/>: a moment localizer of the suite (start/end logits turned
+/// into spans by the options' fusion and span search) or a moment ranker (proposals ranked whole).</summary>
 public abstract class LocalizerStage
 {
     public static LocalizerStage From<TIndex>(IMomentLocalizer<TIndex> localizer) where TIndex : IDisposable => new ModelLocalizer<TIndex>(localizer);
+
+    public static LocalizerStage From<TIndex>(IMomentRanker<TIndex> ranker) where TIndex : IDisposable => new RankerLocalizer<TIndex>(ranker);
 
     public abstract object Model { get; }
     internal abstract IQueryEncoder Encoder { get; }
     internal abstract void Prepare(StageSession session);
 
-    /// <summary>Logits of the batch's queries (or of its <paramref name="rows"/>) over candidates[q, k] (corpus positions).</summary>
-    internal abstract MomentLogits Localize(StageSession session, Tensor? rows, Tensor candidates);
+    /// <summary>The VCMR moments and the VR list of the batch's queries over the first stage's candidates.</summary>
+    internal abstract StageMoments Moments(StageSession session, FirstStage first, CorpusInferenceOptions options);
+
+    /// <summary>SVMR: the moments of the batch's <paramref name="rows"/> on videos[g] (one corpus position each), the
+    /// video term neutral.</summary>
+    internal abstract IReadOnlyList<RankedMoment>[] Svmr(StageSession session, Tensor rows, Tensor videos, CorpusInferenceOptions options);
 }
 
 internal sealed class ModelLocalizer<TIndex>(IMomentLocalizer<TIndex> localizer) : LocalizerStage where TIndex : IDisposable
@@ -163,11 +195,62 @@ internal sealed class ModelLocalizer<TIndex>(IMomentLocalizer<TIndex> localizer)
 
     internal override void Prepare(StageSession session) => session.Index(localizer);
 
-    internal override MomentLogits Localize(StageSession session, Tensor? rows, Tensor candidates)
+    internal override StageMoments Moments(StageSession session, FirstStage first, CorpusInferenceOptions options)
+    {
+        var fused = session.Profile.Time("start/end probabilities", () =>
+            options.Fusion.Fuse(Localize(session, null, first.Videos), first.Scores, first.Valid));
+        var spans = session.Profile.Time("span search", () => SpanSearch.Top(fused, options));
+        var valid = first.Valid?.cpu().data<bool>().ToArray();
+        var ranking = options.Fusion.RankVideos(fused, options);
+        var scores = (ranking ?? fused.Video).cpu().data<float>().ToArray();
+        int k = (int)first.Videos.shape[1];
+        var vr = new List<(int, float)>[spans.Length];
+        for (int r = 0; r < spans.Length; r++)
+        {
+            int row = r;
+            var slots = Enumerable.Range(0, k).Where(v => valid?[row * k + v] ?? true);
+            if (ranking is not null) slots = slots.OrderByDescending(v => scores[row * k + v]);
+            vr[r] = slots.Select(v => (v, scores[row * k + v])).ToList();
+        }
+        return new StageMoments(spans.Select(s => Seconds(s, options)).ToArray(), vr);
+    }
+
+    internal override IReadOnlyList<RankedMoment>[] Svmr(StageSession session, Tensor rows, Tensor videos, CorpusInferenceOptions options) =>
+        SpanSearch.Top(options.Fusion.Fuse(Localize(session, rows, videos), null, null), options).Select(s => Seconds(s, options)).ToArray();
+
+    // clip spans (i, j) to seconds: [i * clip, (j + 1) * clip]
+    private static IReadOnlyList<RankedMoment> Seconds(List<(int Slot, int Start, int End, float Score)> spans, CorpusInferenceOptions o) =>
+        spans.Select(s => new RankedMoment(s.Slot, s.Start * o.ClipSeconds, (s.End + 1) * o.ClipSeconds, s.Score)).ToList();
+
+    /// <summary>Logits of the batch's queries (or of its <paramref name="rows"/>) over candidates[q, k] (corpus positions).</summary>
+    private MomentLogits Localize(StageSession session, Tensor? rows, Tensor candidates)
     {
         var queries = session.Queries(localizer);
         if (rows is null) return localizer.Localize(queries, session.Index(localizer), candidates);
         using var subset = queries.Select(rows);
         return localizer.Localize(subset, session.Index(localizer), candidates);
+    }
+}
+
+/// <summary>A moment ranker as the second stage. Its VR list is the videos of its best moments in order, repeats
+/// included, as CAL's inference.py derives it (the official evaluation counts a repeated video in every slot).</summary>
+internal sealed class RankerLocalizer<TIndex>(IMomentRanker<TIndex> ranker) : LocalizerStage where TIndex : IDisposable
+{
+    public override object Model => ranker;
+    internal override IQueryEncoder Encoder => ranker;
+
+    internal override void Prepare(StageSession session) => session.Index(ranker);
+
+    internal override StageMoments Moments(StageSession session, FirstStage first, CorpusInferenceOptions options)
+    {
+        var moments = session.Profile.Time("moment ranking", () => ranker.RankMoments(session.Queries(ranker), session.Index(ranker),
+            first.EveryVideo ? null : first.Videos, first.Valid, options.MaxBeforeNms));
+        return new StageMoments(moments, moments.Select(m => m.Select(x => (x.Slot, x.Score)).ToList()).ToArray());
+    }
+
+    internal override IReadOnlyList<RankedMoment>[] Svmr(StageSession session, Tensor rows, Tensor videos, CorpusInferenceOptions options)
+    {
+        using var subset = session.Queries(ranker).Select(rows);
+        return ranker.RankMoments(subset, session.Index(ranker), videos, null, options.MaxBeforeNms);
     }
 }

@@ -64,7 +64,16 @@ public static class SpanSearch
         var band = Band(s, options);
         int top = (int)Math.Min(options.MaxBeforeNms, k * l * width);
         // reshape: the product takes its layout from the unfolded window, which is not contiguous when MaxSpan exceeds L
-        var (values, flat) = band.reshape(nq, -1).topk(top, dim: 1);
+        Tensor values, flat;
+        if (options.MaxSpansPerVideo is int cap && cap < l * width)
+        {
+            // each video's best `cap` spans first (ExCL's top-50 per candidate), then the best of those
+            var (perVideo, inVideo) = band.reshape(nq, k, l * width).topk(cap, dim: 2);
+            top = (int)Math.Min(top, k * cap);
+            (values, var pick) = perVideo.view(nq, -1).topk(top, dim: 1);
+            flat = pick.div(cap, rounding_mode: RoundingMode.floor) * (l * width) + inVideo.view(nq, -1).gather(1, pick);
+        }
+        else (values, flat) = band.reshape(nq, -1).topk(top, dim: 1);
         var v = values.cpu().data<float>().ToArray();
         var f = flat.cpu().data<long>().ToArray();
         float floor = s.Additive ? AdditiveFloor : 0;

@@ -9,9 +9,10 @@ public sealed record InferenceQuery(int DescId, string Desc, string? GtVideo);
 
 /// <summary>
 /// Two-stage VCMR over a corpus (TVR inference.py, generalised): the retriever stage keeps each query's
-/// <see cref="CorpusInferenceOptions.TopVideos"/> best videos, the localizer stage gives start/end logits over them,
-/// the options' <see cref="ScoreFusion"/> turns both into span scores, and the span search keeps the best spans under
-/// the length window. Emits VCMR, SVMR (where the ground-truth video is known: spans on it alone, the video term
+/// <see cref="CorpusInferenceOptions.TopVideos"/> best videos (or hands over every video,
+/// <see cref="RetrieverStage.EveryVideo"/>), the localizer stage gives start/end logits over them, the options'
+/// <see cref="ScoreFusion"/> turns both into span scores, and the span search keeps the best spans under the length
+/// window; a moment ranker (CAL) ranks its proposals of the candidates instead. Emits VCMR, SVMR (where the ground-truth video is known: spans on it alone, the video term
 /// neutral) and VR lists holding the top MaxBeforeNms entries (the NMS input); <see cref="Finish"/> applies NMS and
 /// the cut. Any localizer runs over any retriever or over given <see cref="VideoCandidates"/>; a model serving both
 /// stages (XML) indexes the corpus and encodes each query batch once.
@@ -50,21 +51,15 @@ public sealed record VcmrPipeline(RetrieverStage Retriever, LocalizerStage Local
                 : throw new KeyNotFoundException($"desc_id {id} of a query batch has no query record")).ToList();
             session.Begin(qb, [Retriever.Encoder, Localizer.Encoder]);
             var first = session.Profile.Time("video retrieval", () => Retriever.Retrieve(session, qb, options.TopVideos));
-            var fused = session.Profile.Time("start/end probabilities", () =>
-                options.Fusion.Fuse(Localizer.Localize(session, null, first.Videos), first.Scores, first.Valid));
-            var vcmrTop = session.Profile.Time("span search", () => SpanSearch.Top(fused, options));
-            var videos = first.Videos.cpu().data<long>().ToArray();
-            var valid = first.Valid?.cpu().data<bool>().ToArray();
-            var ranking = options.Fusion.RankVideos(fused, options);
-            var vrScores = (ranking ?? fused.Video).cpu().data<float>().ToArray();
+            var moments = Localizer.Moments(session, first, options);
             int k = (int)first.Videos.shape[1];
+            var videos = first.EveryVideo ? null : first.Videos.cpu().data<long>().ToArray();
             for (int r = 0; r < info.Count; r++)
             {
                 int row = r;
-                vcmr.Add(new(info[r].DescId, info[r].Desc, vcmrTop[r].Select(s => ToPrediction(s, v => corpusIdx[videos[row * k + v]], options)).ToList()));
-                var slots = Enumerable.Range(0, k).Where(v => valid?[row * k + v] ?? true);
-                if (ranking is not null) slots = slots.OrderByDescending(v => vrScores[row * k + v]);
-                vr.Add(new(info[r].DescId, info[r].Desc, slots.Select(v => new Prediction(corpusIdx[videos[row * k + v]], 0, 0, vrScores[row * k + v])).ToList()));
+                int VideoIdx(int slot) => corpusIdx[videos is null ? slot : videos[row * k + slot]];
+                vcmr.Add(new(info[r].DescId, info[r].Desc, moments.Vcmr[r].Select(m => new Prediction(VideoIdx(m.Slot), m.Start, m.End, m.Score)).ToList()));
+                vr.Add(new(info[r].DescId, info[r].Desc, moments.Vr[r].Select(v => new Prediction(VideoIdx(v.Slot), 0, 0, v.Score)).ToList()));
             }
             svmr.AddRange(Svmr(session, info, corpusIdx, options));
             session.End();
@@ -82,19 +77,16 @@ public sealed record VcmrPipeline(RetrieverStage Retriever, LocalizerStage Local
             : throw new KeyNotFoundException($"ground-truth video '{info[r].GtVideo}' of desc_id {info[r].DescId} is not in the corpus")).ToArray(),
             device: device).unsqueeze(1);
         using var rows = tensor(gtRows.Select(r => (long)r).ToArray(), device: device);
-        var top = session.Profile.Time("svmr", () => SpanSearch.Top(options.Fusion.Fuse(Localizer.Localize(session, rows, gt), null, null), options));
+        var top = session.Profile.Time("svmr", () => Localizer.Svmr(session, rows, gt, options));
         var gtPositions = gt.cpu().data<long>().ToArray();
         return gtRows.Select((r, g) => new QueryPredictions(info[r].DescId, info[r].Desc,
-            top[g].Select(s => ToPrediction(s, _ => corpusIdx[gtPositions[g]], options)).ToList())).ToList();
+            top[g].Select(m => new Prediction(corpusIdx[gtPositions[g]], m.Start, m.End, m.Score)).ToList())).ToList();
     }
 
     /// <summary>The video_idx of each corpus video, in corpus order; a video missing from video2idx is an error naming it.</summary>
     internal static int[] CorpusVideoIdx(VideoCorpus corpus, IReadOnlyDictionary<string, int> video2Idx) =>
         corpus.VidNames.Select(n => video2Idx.TryGetValue(n, out int i) ? i
             : throw new KeyNotFoundException($"video '{n}' of the corpus is not in video2idx")).ToArray();
-
-    private static Prediction ToPrediction((int Slot, int Start, int End, float Score) s, Func<int, int> videoIdx, CorpusInferenceOptions o) =>
-        new(videoIdx(s.Slot), s.Start * o.ClipSeconds, (s.End + 1) * o.ClipSeconds, s.Score);
 
     /// <summary>From <see cref="Run"/>'s lists to the submission: temporal NMS on VCMR (per video) and SVMR when
     /// <see cref="CorpusInferenceOptions.NmsThreshold"/> is set, then the cut to MaxPredictions.</summary>

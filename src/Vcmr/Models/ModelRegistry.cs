@@ -34,6 +34,9 @@ public static class ModelRegistry
     {
         Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
         Register<ConquerConfig, ConquerModel>(ConquerModel.KindName, c => new ConquerModel(c));
+        Register<Baselines.Mee.MeeConfig, Baselines.Mee.MeeModel>(Baselines.Mee.MeeModel.KindName, c => new Baselines.Mee.MeeModel(c));
+        Register<Baselines.Cal.CalConfig, Baselines.Cal.CalModel>(Baselines.Cal.CalModel.KindName, c => new Baselines.Cal.CalModel(c));
+        Register<Baselines.Excl.ExclConfig, Baselines.Excl.ExclModel>(Baselines.Excl.ExclModel.KindName, c => new Baselines.Excl.ExclModel(c));
     }
 
     private static readonly JsonSerializerOptions Write = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };

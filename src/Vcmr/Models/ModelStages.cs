@@ -24,6 +24,20 @@ public interface IMomentLocalizer<TIndex> : IQueryEncoder, ICorpusIndexer<TIndex
     MomentLogits Localize(EncodedQueries queries, TIndex index, Tensor candidates);
 }
 
+/// <summary>One moment a second stage ranks: the candidate slot of its video (the first stage's K axis; with every
+/// video of the corpus as candidates, the corpus position), its span in seconds and its score (higher is better).</summary>
+public readonly record struct RankedMoment(int Slot, double Start, double End, float Score);
+
+/// <summary>Second stage of VCMR that ranks whole moments (proposals in seconds) instead of giving start/end logits
+/// over clips: CAL and MCN.</summary>
+public interface IMomentRanker<TIndex> : IQueryEncoder, ICorpusIndexer<TIndex> where TIndex : IDisposable
+{
+    /// <summary>For each query its <paramref name="top"/> best moments, best first, among the videos at corpus
+    /// positions candidates[q, k] (slot k; valid[q, k] false: no video there), or, with <paramref name="candidates"/>
+    /// null, among every video of the index (slot = corpus position).</summary>
+    IReadOnlyList<RankedMoment>[] RankMoments(EncodedQueries queries, TIndex index, Tensor? candidates, Tensor? valid, int top);
+}
+
 /// <summary>One network that is both stages (XML): a pipeline of it indexes the corpus and encodes each query batch
 /// once for both.</summary>
 public interface IVcmrModel<TIndex> : IVideoRetriever<TIndex>, IMomentLocalizer<TIndex> where TIndex : IDisposable { }

@@ -12,14 +12,20 @@ public sealed class VideoCorpus
     private readonly Func<IEnumerable<ContextBatch>> _batches;
     private readonly Func<IReadOnlyList<string>, ContextBatch>? _read;
     private readonly Dictionary<string, int> _position;
+    private readonly IReadOnlyList<double>? _durations;
 
     /// <param name="vidNames">every video, in the order <paramref name="batches"/> yields them.</param>
     /// <param name="batches">a fresh enumeration of the whole corpus in batches, called once per index built.</param>
     /// <param name="read">reads the named videos as one batch; null for a corpus read in batches only.</param>
+    /// <param name="durations">each video's duration in seconds (in <paramref name="vidNames"/> order), for stages that
+    /// work in seconds (CAL's proposals); null when unknown.</param>
     public VideoCorpus(IReadOnlyList<string> vidNames, Func<IEnumerable<ContextBatch>> batches,
-        Func<IReadOnlyList<string>, ContextBatch>? read = null)
+        Func<IReadOnlyList<string>, ContextBatch>? read = null, IReadOnlyList<double>? durations = null)
     {
         if (vidNames.Count == 0) throw new ArgumentException("the corpus has no videos", nameof(vidNames));
+        if (durations is not null && durations.Count != vidNames.Count)
+            throw new ArgumentException($"{durations.Count} durations for {vidNames.Count} videos", nameof(durations));
+        _durations = durations;
         _position = new Dictionary<string, int>(vidNames.Count);
         for (int i = 0; i < vidNames.Count; i++)
             if (!_position.TryAdd(vidNames[i], i)) throw new ArgumentException($"video '{vidNames[i]}' is twice in the corpus", nameof(vidNames));
@@ -30,6 +36,10 @@ public sealed class VideoCorpus
     public int Count => VidNames.Count;
 
     public bool Contains(string vidName) => _position.ContainsKey(vidName);
+
+    /// <summary>The video's duration in seconds (video2dur); an error when the corpus was built without durations.</summary>
+    public double Duration(string vidName) => _durations is { } d ? d[Position(vidName)]
+        : throw new InvalidOperationException("this corpus has no video durations: give them to its constructor (TvrData.VideoCorpus does)");
 
     /// <summary>The video's position in the corpus (and in every index of it).</summary>
     public int Position(string vidName) => _position.TryGetValue(vidName, out int p) ? p

@@ -9,7 +9,7 @@ namespace Vcmr.Training;
 
 /// <summary>
 /// Epoch loop shared by the models: a model, its batch source and a loss on that batch kind; the options' optimiser
-/// (BertAdam with warmup_linear, or AdamW), one dispose scope per step, an evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 +
+/// (BertAdam with warmup_linear, AdamW, torch Adam or SGD), one dispose scope per step, an evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 +
 /// 0.7-r1), early stopping with patience, best and last checkpoints (with the model's kind and config), and resume
 /// from the last checkpoint. The loss's random stream of epoch e is Seeding.Rng(seed, "negatives/e"), so a resumed
 /// run draws exactly what an uninterrupted one would.
@@ -33,10 +33,16 @@ public sealed class Trainer<TBatch> where TBatch : ITrainingBatch
             throw new ArgumentException($"{model.GetType().Name} is not an IConfiguredModel: checkpoints need its kind and config");
         (_model, _batches, _loss, _options) = (model, batches, loss, options);
         var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
-        _optimizer = options.Optimizer == OptimizerKind.AdamW
-            ? new AdamW(named, options.LearningRate, options.WeightDecay)
-            : new BertAdam(named, options.LearningRate, options.WarmupProportion, (long)batches.StepsPerEpoch * options.Epochs,
-                weightDecay: options.WeightDecay, maxGradNorm: options.MaxGradNorm);
+        if (options.LrDecay != 1 && options.Optimizer is OptimizerKind.BertAdam or OptimizerKind.AdamW)
+            throw new ArgumentException($"TrainerOptions.LrDecay = {options.LrDecay}: {options.Optimizer} has its own schedule (LrDecay is for Adam and Sgd)");
+        _optimizer = options.Optimizer switch
+        {
+            OptimizerKind.AdamW => new AdamW(named, options.LearningRate, options.WeightDecay),
+            OptimizerKind.Adam => new Adam(named, options.LearningRate, weightDecay: options.WeightDecay, lrDecay: options.LrDecay, lrDecayEpochs: options.LrDecayEpochs),
+            OptimizerKind.Sgd => new Sgd(named, options.LearningRate, options.Momentum, options.WeightDecay, options.LrDecay, options.LrDecayEpochs),
+            _ => new BertAdam(named, options.LearningRate, options.WarmupProportion, (long)batches.StepsPerEpoch * options.Epochs,
+                weightDecay: options.WeightDecay, maxGradNorm: options.MaxGradNorm),
+        };
     }
 
     public int Epoch { get; private set; }
@@ -51,6 +57,7 @@ public sealed class Trainer<TBatch> where TBatch : ITrainingBatch
         for (; Epoch < (stopEpoch ?? _options.Epochs) && _badEpochs < _options.Patience; Epoch++)
         {
             _model.train();
+            (_optimizer as IEpochSchedule)?.StartEpoch(Epoch);
             var rng = Seeding.Rng(_options.Seed, $"negatives/{Epoch}");
             foreach (var batch in _batches.Epoch(Epoch))
             {

@@ -21,6 +21,12 @@ public enum OptimizerKind
     BertAdam,
     /// <summary>UNITER's/HuggingFace's AdamW (CONQUER): bias correction, constant rate, no clipping.</summary>
     AdamW,
+    /// <summary>torch.optim.Adam, L2 weight decay on the gradient, the epoch schedule of <see cref="TrainerOptions.LrDecay"/>
+    /// (MEE: ExponentialLR 0.95; ExCL: constant).</summary>
+    Adam,
+    /// <summary>torch.optim.SGD with <see cref="TrainerOptions.Momentum"/> and the epoch schedule of
+    /// <see cref="TrainerOptions.LrDecay"/> (CAL/MCN: momentum 0.95, StepLR /10 every 30 epochs).</summary>
+    Sgd,
 }
 
 /// <summary>Trainer settings; defaults are TVR train.py's and config.py's (jayleicn/TVRetrieval, XML).</summary>
@@ -34,6 +40,13 @@ public sealed record TrainerOptions
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>BertAdam's per-parameter gradient-norm clip (AdamW does not clip).</summary>
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>SGD's momentum (no dampening, not Nesterov).</summary>
+    public double Momentum { get; init; }
+    /// <summary>Adam's and SGD's epoch schedule (torch StepLR stepped after every epoch): the rate of epoch e is
+    /// lr x LrDecay^(e / <see cref="LrDecayEpochs"/>); ExponentialLR is <see cref="LrDecayEpochs"/> = 1. BertAdam and AdamW
+    /// have their own schedules and need 1.</summary>
+    public double LrDecay { get; init; } = 1;
+    public int LrDecayEpochs { get; init; } = 1;
     /// <summary>max_es_cnt: epochs without a better validation score before stopping.</summary>
     public int Patience { get; init; } = 10;
     public int Seed { get; init; } = 2018;

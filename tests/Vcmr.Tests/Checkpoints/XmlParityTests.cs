@@ -117,24 +117,8 @@ public class XmlParityTests(ITestOutputHelper output)
         foreach (var (key, t) in a.state_dict()) Assert.True(t.allclose(b.state_dict()[key], 0, 0), key);
     }
 
-    /// <summary>Asserts the relative difference on real positions (<paramref name="mask"/> 1) and that padded
-    /// positions are masked (-1e10) in both.</summary>
-    private void Check(string name, string what, Tensor suite, Tensor reference, Tensor? mask = null)
-    {
-        Assert.Equal(reference.shape, suite.shape);
-        var valid = mask is null ? ones_like(reference, dtype: ScalarType.Bool) : mask > 0;
-        var r = reference.masked_select(valid);
-        double diff = (suite.masked_select(valid) - r).abs().max().item<float>();
-        double rel = diff / Math.Max(1, r.abs().max().item<float>());
-        output.WriteLine($"{name} {what}: max abs diff {diff:e2}, relative {rel:e2}");
-        Assert.True(rel < Tolerance, $"{name} {what}: relative difference {rel:e3} >= {Tolerance:e0}");
-        if (mask is not null)
-        {
-            var padded = valid.logical_not();
-            Assert.True(suite.masked_select(padded).le(-1e9).all().item<bool>(), $"{name} {what}: padding not masked");
-            Assert.True(reference.masked_select(padded).le(-1e9).all().item<bool>());
-        }
-    }
+    private void Check(string name, string what, Tensor suite, Tensor reference, Tensor? mask = null) =>
+        ParityAssert.Close(output, name, what, suite, reference, mask, Tolerance);
 
     /// <summary>Returns recorded integers from NextInt64(min, max), checking each lies in the range the suite asks for.</summary>
     private sealed class ScriptedRandom(IEnumerable<long> values) : Random

@@ -159,6 +159,23 @@ public class VcmrPipelineTests
     }
 
     [Fact]
+    public void ACapPerVideoKeepsEachVideosBestSpansBeforeMerging()
+    {
+        // the same scores as above: video 1 (video term 2) outscores video 0; with at most 2 spans per video the list
+        // is video 1's best two and video 0's best two, best first
+        using var st = tensor(new float[] { 0.1f, 0.2f, 0.3f, 0.1f, 0.2f, 0.1f, 0.4f, 0.1f, 0.2f, 0.2f, 0.1f, 0 }).view(1, 2, 6);
+        using var ed = tensor(new float[] { 0.3f, 0.1f, 0.1f, 0.2f, 0.1f, 0.2f, 0.1f, 0.3f, 0.1f, 0.2f, 0.3f, 0 }).view(1, 2, 6);
+        using var video = tensor(new float[] { 1f, 2f }).view(1, 2);
+        var options = CorpusInferenceOptions.Tvr with { MinSpan = 2, MaxSpan = 4, MaxBeforeNms = 100 };
+        var all = SpanSearch.Top(new SpanScores(st, ed, video), options)[0];
+        var capped = SpanSearch.Top(new SpanScores(st, ed, video), options with { MaxSpansPerVideo = 2 })[0];
+        var expected = all.GroupBy(s => s.Slot).SelectMany(g => g.OrderByDescending(s => s.Score).Take(2)).OrderByDescending(s => s.Score).ToList();
+        Assert.Equal(expected.Select(s => s.Score), capped.Select(s => s.Score));
+        Assert.All(capped, s => Assert.Contains(s, all));
+        Assert.Equal(2, capped.Count(s => s.Slot == 0));
+    }
+
+    [Fact]
     public void SpanSearchTakesEverySpanWhenTheWindowIsLongerThanTheVideos()
     {
         // CONQUER's window (0..24 clips) over 4-clip videos, two queries of three candidates: every span i <= j counts

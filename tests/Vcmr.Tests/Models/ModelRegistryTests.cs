@@ -36,8 +36,8 @@ public class ModelRegistryTests
     public void AnUnknownKindFieldOrValueIsAnErrorNamingTheFile()
     {
         var text = ModelRegistry.Describe(new XmlModel(XmlModelTests.Tiny));
-        var e = Assert.Throws<InvalidDataException>(() => ModelRegistry.Parse(text.Replace("\"xml\"", "\"mee\""), "a.json"));
-        Assert.Contains("a.json: model kind 'mee' is not registered (known: ", e.Message);
+        var e = Assert.Throws<InvalidDataException>(() => ModelRegistry.Parse(text.Replace("\"xml\"", "\"hero\""), "a.json"));
+        Assert.Contains("a.json: model kind 'hero' is not registered (known: ", e.Message);
         e = Assert.Throws<InvalidDataException>(() => ModelRegistry.Parse(text.Replace("\"HiddenSize\"", "\"HiddenSise\""), "b.json"));
         Assert.Contains("b.json", e.Message);
         Assert.Contains("HiddenSise", e.Message);

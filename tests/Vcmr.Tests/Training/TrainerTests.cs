@@ -149,4 +149,14 @@ public class TrainerTests : IDisposable
         long after = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
         Assert.True(after - before < 20L << 20, $"RSS grew by {(after - before) >> 20} MB over 200 steps");
     }
+
+    [Fact]
+    public void AnEpochScheduleIsForAdamAndSgdOnly()
+    {
+        // the schedule itself is tested in TorchOptimizersTests; here the trainer builds it or refuses it by name
+        var (model, _) = Make();
+        For(model, new TrainerOptions { Epochs = 2, Optimizer = OptimizerKind.Sgd, LearningRate = 0.5, Momentum = 0.9, LrDecay = 0.1 }).Fit(_ => 0);
+        foreach (var kind in new[] { OptimizerKind.BertAdam, OptimizerKind.AdamW })
+            Assert.Contains($"LrDecay = 0.5: {kind}", Assert.Throws<ArgumentException>(() => For(model, new TrainerOptions { Optimizer = kind, LrDecay = 0.5 })).Message);
+    }
 }
