@@ -29,7 +29,12 @@ public static class ModelRegistry
 {
     private static readonly ConcurrentDictionary<string, ModelKind> _kinds = new(StringComparer.Ordinal);
 
-    static ModelRegistry() => Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+    static ModelRegistry()
+    {
+        Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+        Register<Prem.PremRetrieverConfig, Prem.PremRetriever>(Prem.PremRetriever.KindName, c => new Prem.PremRetriever(c));
+        Register<Prem.PremLocalizerConfig, Prem.PremLocalizer>(Prem.PremLocalizer.KindName, c => new Prem.PremLocalizer(c));
+    }
 
     private static readonly JsonSerializerOptions Write = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
     private static readonly JsonSerializerOptions Read = new(Write) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };

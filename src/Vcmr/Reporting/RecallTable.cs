@@ -38,6 +38,34 @@ public static class RecallTable
         return new DataFrame(columns);
     }
 
+    /// <summary>The label of the column group <see cref="WithPublished"/> adds.</summary>
+    public const string PublishedGroup = "published, real TVR features";
+
+    /// <summary>
+    /// <paramref name="paper"/> (a <see cref="Paper"/> table) with a column group of published numbers: for every
+    /// metric any published result reports, a column "published, real TVR features: &lt;metric&gt;", then the sources.
+    /// Rows are matched by model name; a model or metric without a published number is a missing value.
+    /// </summary>
+    public static DataFrame WithPublished(DataFrame paper, IEnumerable<PublishedResult> published)
+    {
+        var list = published.ToList();
+        var models = paper.Columns[ModelColumn];
+        var byModel = list.GroupBy(p => p.Model).ToDictionary(g => g.Key, g => g.ToList());
+        var unknown = byModel.Keys.Where(m => !Enumerable.Range(0, (int)models.Length).Any(r => (string?)models[r] == m)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"published results for models not in the table: {string.Join(", ", unknown)}", nameof(published));
+        var metrics = paper.Columns.Skip(1).Select(c => c.Name).Where(n => list.Any(p => p.Values.ContainsKey(n))).ToList();
+        var missing = list.SelectMany(p => p.Values.Keys).Distinct().Where(k => !metrics.Contains(k)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"published metrics that are not columns of the table: {string.Join(", ", missing)}", nameof(published));
+        var columns = paper.Columns.Select(c => c.Clone()).ToList();
+        double? Value(int row, string metric) =>
+            byModel.TryGetValue((string)models[row]!, out var rs) ? rs.Select(r => r.Values.TryGetValue(metric, out double v) ? v : (double?)null).FirstOrDefault(v => v is not null) : null;
+        foreach (string metric in metrics)
+            columns.Add(new DoubleDataFrameColumn($"{PublishedGroup}: {metric}", Enumerable.Range(0, (int)models.Length).Select(r => Value(r, metric))));
+        columns.Add(new StringDataFrameColumn($"{PublishedGroup}: source", Enumerable.Range(0, (int)models.Length)
+            .Select(r => byModel.TryGetValue((string)models[r]!, out var rs) ? string.Join("; ", rs.Select(x => x.Source).Distinct()) : "")));
+        return new DataFrame(columns);
+    }
+
     private static readonly (string Name, Func<RetrievalScores, double> Value)[] RetrievalColumns =
     [
         ("R@1", s => s.R1), ("R@5", s => s.R5), ("R@10", s => s.R10), ("R@50", s => s.R50),

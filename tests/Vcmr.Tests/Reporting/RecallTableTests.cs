@@ -31,4 +31,22 @@ public class RecallTableTests
         Assert.Equal(["xml", "VR", "all", "", 100.0, 100.0, 100.0, 100.0], df.Rows[8].ToArray());
         Assert.Equal("copy", df.Rows[12][0]);
     }
+
+    [Fact]
+    public void PublishedNumbersFormTheirOwnColumnGroupMatchedByModel()
+    {
+        var gt = new List<TvrQuery> { new(1, "q", "a", 60, 0, 10, QueryType.V) };
+        var vr = new List<QueryPredictions> { new(1, "q", [new Prediction(10, 0, 0, 0)]) };
+        var result = TvrMetrics.Evaluate(new Submission(new Dictionary<string, int> { ["a"] = 10 }, null, null, vr), gt);
+        var paper = RecallTable.Paper([("MEE", result), ("XML", result)]);
+        var table = RecallTable.WithPublished(paper, [new PublishedResult("XML", "paper X, table 2", new Dictionary<string, double> { ["VR R@1"] = 18.52 })]);
+        Assert.Equal([.. paper.Columns.Select(c => c.Name), "published, real TVR features: VR R@1", "published, real TVR features: source"],
+            table.Columns.Select(c => c.Name));
+        Assert.Null(table.Columns["published, real TVR features: VR R@1"][0]);
+        Assert.Equal(18.52, table.Columns["published, real TVR features: VR R@1"][1]);
+        Assert.Equal(["", "paper X, table 2"], new[] { table.Columns[^1][0], table.Columns[^1][1] });
+        Assert.Contains("CAL", Assert.Throws<ArgumentException>(() => RecallTable.WithPublished(paper, [new PublishedResult("CAL", "s", new Dictionary<string, double>())])).Message);
+        Assert.Contains("VCMR 0.7 R@1", Assert.Throws<ArgumentException>(() => RecallTable.WithPublished(paper,
+            [new PublishedResult("XML", "s", new Dictionary<string, double> { ["VCMR 0.7 R@1"] = 2.9 })])).Message);
+    }
 }

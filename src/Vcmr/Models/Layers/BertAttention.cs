@@ -11,10 +11,14 @@ public sealed class BertAttention : nn.Module<Tensor, Tensor, Tensor>
     private readonly BertSelfAttention self;
     private readonly BertSelfOutput output;
 
-    public BertAttention(int hidden, int heads, double dropout) : base(nameof(BertAttention))
+    public BertAttention(int hidden, int heads, double dropout) : this(hidden, heads, dropout, dropout, 1e-5) { }
+
+    /// <param name="attentionDropout">dropout on the attention probabilities (attention_probs_dropout_prob).</param>
+    /// <param name="hiddenDropout">dropout before the residual LayerNorm (hidden_dropout_prob).</param>
+    public BertAttention(int hidden, int heads, double attentionDropout, double hiddenDropout, double layerNormEps) : base(nameof(BertAttention))
     {
-        self = new BertSelfAttention(hidden, heads, dropout);
-        output = new BertSelfOutput(hidden, dropout);
+        self = new BertSelfAttention(hidden, heads, attentionDropout);
+        output = new BertSelfOutput(hidden, hiddenDropout, layerNormEps);
         RegisterComponents();
     }
 
@@ -35,10 +39,10 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
-    public BertSelfOutput(int hidden, double dropout) : base(nameof(BertSelfOutput))
+    public BertSelfOutput(int hidden, double dropout, double layerNormEps = 1e-5) : base(nameof(BertSelfOutput))
     {
         dense = nn.Linear(hidden, hidden);
-        LayerNorm = nn.LayerNorm(hidden);
+        LayerNorm = nn.LayerNorm(hidden, layerNormEps);
         this.dropout = nn.Dropout(dropout, inplace: true); // Linear's backward does not read its output
         RegisterComponents();
     }
