@@ -1,3 +1,6 @@
+using Microsoft.Data.Analysis;
+using Vcmr.Evaluation;
+
 namespace Vcmr.Reporting;
 
 /// <summary>
@@ -65,6 +68,39 @@ public static class PremPublished
         Row(NoAdversarial, LocalizerColumns, 45.39, 24.25, 15.60, 8.71),
         Row(NoSharedNorm, LocalizerColumns, 43.55, 23.53, 13.09, 7.76),
     ];
+
+    /// <summary><see cref="RecallTable.Paper"/> of <paramref name="measured"/> cut to <paramref name="columns"/> (the
+    /// model column first; a column no result has is all missing values).</summary>
+    public static DataFrame Measured(IEnumerable<(string Model, TvrEvalResult Result)> measured, IReadOnlyList<string> columns)
+    {
+        var paper = RecallTable.Paper(measured);
+        var kept = new List<DataFrameColumn> { paper.Columns[RecallTable.ModelColumn] };
+        foreach (string c in columns)
+            kept.Add(paper.Columns.Any(x => x.Name == c) ? paper.Columns[c] : new DoubleDataFrameColumn(c, Enumerable.Repeat<double?>(null, (int)paper.Rows.Count)));
+        return new DataFrame(kept);
+    }
+
+    /// <summary><paramref name="measured"/> (a <see cref="Measured"/> table) with the published numbers of its rows and
+    /// columns in the column group <see cref="RecallTable.PublishedGroup"/>; published models the table has no row for
+    /// and metrics it has no column for are left out.</summary>
+    public static DataFrame WithPublished(DataFrame measured, IEnumerable<PublishedResult> published)
+    {
+        var models = Enumerable.Range(0, (int)measured.Rows.Count).Select(r => (string?)measured.Columns[RecallTable.ModelColumn][r]).ToHashSet();
+        var columns = measured.Columns.Select(c => c.Name).ToHashSet();
+        var kept = published.Where(p => models.Contains(p.Model))
+            .Select(p => p with { Values = p.Values.Where(v => columns.Contains(v.Key)).ToDictionary(v => v.Key, v => v.Value) });
+        return RecallTable.WithPublished(measured, kept);
+    }
+
+    /// <summary>The published rows alone under <paramref name="columns"/> (for a chart beside the measured one).</summary>
+    public static DataFrame Published(IEnumerable<PublishedResult> published, IReadOnlyList<string> columns)
+    {
+        var list = published.ToList();
+        var frame = new List<DataFrameColumn> { new StringDataFrameColumn(RecallTable.ModelColumn, list.Select(p => p.Model)) };
+        foreach (string c in columns)
+            frame.Add(new DoubleDataFrameColumn(c, list.Select(p => p.Values.TryGetValue(c, out double v) ? v : (double?)null)));
+        return new DataFrame(frame);
+    }
 
     private static PublishedResult Row(string name, IReadOnlyList<string> columns, params double[] values) =>
         new(name, Source, columns.Zip(values).ToDictionary(p => p.First, p => p.Second));

@@ -138,13 +138,15 @@ public sealed class PremTrainingTests : IDisposable
 
         localizer.eval();
         var result = new VcmrPipeline(first, LocalizerStage.From(localizer), CorpusInferenceOptions.Prem).Evaluate(data, "val");
-        // the checkpoint rebuilds the localizer from the file alone (one epoch: best = last)
-        using (var reloaded = Checkpoint.LoadModel<PremLocalizer>(Path.Combine(ckpt, "best.ckpt")))
+        // a stage from a model known only at run time: the checkpoint rebuilds the localizer (one epoch: best = last)
+        using (var reloaded = Checkpoint.LoadModel(Path.Combine(ckpt, "best.ckpt")))
         {
             reloaded.eval();
-            var again = new VcmrPipeline(first, LocalizerStage.From(reloaded), CorpusInferenceOptions.Prem).Evaluate(data, "val");
+            var again = new VcmrPipeline(first, RuntimeStages.Localizer(reloaded), CorpusInferenceOptions.Prem).Evaluate(data, "val");
             Assert.Equal(result.Metrics.ToJson(), again.Metrics.ToJson());
         }
+        Assert.Contains("PremRetriever is not a moment localizer", Assert.Throws<ArgumentException>(() => RuntimeStages.Localizer(retriever)).Message);
+        Assert.Contains("PremLocalizer is not a video retriever", Assert.Throws<ArgumentException>(() => RuntimeStages.Retriever(localizer)).Message);
         var val = data.Queries("val");
         Assert.Equal(val.Count, result.Submission.Vcmr!.Count);
         Assert.All(result.Submission.Vr!, q => Assert.Equal(4, q.Predictions.Count)); // top 10 of a 4-video split
