@@ -37,7 +37,7 @@ public static class XmlReference
         var unknown = cfg.Keys.Where(k => !Inert.Contains(k) && !Mapped.Contains(k)).ToList();
         if (unknown.Count > 0)
             throw new DataFormatException($"{source}: model_cfg has key{(unknown.Count > 1 ? "s" : "")} the suite's XML does not know: {string.Join(", ", unknown)} (known: {string.Join(", ", Mapped.Concat(Inert))})");
-        var r = new Reader(cfg, source);
+        var r = new PyConfigReader(cfg, source);
         var paper = XmlConfig.Paper;
         var (mode, tef) = ParseContextMode(r.String("ctx_mode", "video_sub"), source);
         bool video = mode != ContextMode.Sub, sub = mode != ContextMode.Video, both = video && sub;
@@ -161,70 +161,6 @@ public static class XmlReference
             "sub" => (ContextMode.Sub, tef),
             "video_sub" => (ContextMode.VideoSub, tef),
             _ => throw new DataFormatException($"{source}: model_cfg.ctx_mode '{name}' is not one of video, sub, video_sub (each optionally with _tef)"),
-        };
-    }
-
-    /// <summary>Typed access to model_cfg values, with errors naming the key.</summary>
-    private sealed class Reader(PyDict cfg, string source)
-    {
-        public DataFormatException Error(string key, string why) => new($"{source}: model_cfg.{key}: {why}");
-
-        public void Fail(string key, string why) => throw Error(key, why);
-
-        private object? Get(string key) => cfg.TryGetValue(key, out var v) ? v : null;
-
-        public int Int(string key, int fallback) => Get(key) switch
-        {
-            null => fallback,
-            long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
-            var v => throw Error(key, $"{Show(v)} is not an integer"),
-        };
-
-        public double Double(string key, double fallback) => Get(key) switch
-        {
-            null => fallback,
-            double d => d,
-            long l => l,
-            var v => throw Error(key, $"{Show(v)} is not a number"),
-        };
-
-        public bool Bool(string key, bool fallback) => Get(key) switch
-        {
-            null => fallback,
-            bool b => b,
-            var v => throw Error(key, $"{Show(v)} is not True or False"),
-        };
-
-        public string String(string key, string fallback) => Get(key) switch
-        {
-            null => fallback,
-            string s => s,
-            var v => throw Error(key, $"{Show(v)} is not a string"),
-        };
-
-        public void Require(string key, object expected, string why)
-        {
-            var v = Get(key);
-            if (v is not null && !v.Equals(expected)) throw Error(key, $"{Show(v)} is not supported: {why}");
-        }
-
-        /// <summary>-1 (the reference's "off") or a list of kernel sizes.</summary>
-        public IReadOnlyList<int>? Stacked(string key) => Get(key) switch
-        {
-            null or -1L => null,
-            List<object?> list => list.Select(x => x is long l and > 0 and < int.MaxValue ? (int)l
-                : throw Error(key, $"{Show(x)} is not a kernel size")).ToList(),
-            var v => throw Error(key, $"{Show(v)} is neither -1 nor a list of kernel sizes"),
-        };
-
-        private static string Show(object? v) => v switch
-        {
-            null => "None",
-            string s => $"'{s}'",
-            bool b => b ? "True" : "False",
-            double d => d.ToString("R", CultureInfo.InvariantCulture),
-            List<object?> l => $"[{string.Join(", ", l.Select(Show))}]",
-            _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? v.GetType().Name,
         };
     }
 }

@@ -27,33 +27,38 @@ public sealed class BatchBuilder(TvrFeatureSet features)
     {
         if (vidNames.Count == 0) throw new ArgumentException("empty batch");
         var shapes = vidNames.Select(Features.Shape).ToList();
-        int n = vidNames.Count, maxLen = shapes.Max(s => s.Clips), videoDim = shapes[0].VideoDim, subDim = shapes[0].SubtitleDim;
-        Tensor? video = null, sub = null, mask = null;
+        int n = vidNames.Count, maxLen = shapes.Max(s => Math.Max(s.Clips, s.SubtitleClips)), videoDim = shapes[0].VideoDim, subDim = shapes[0].SubtitleDim;
+        bool ownSubtitleMask = Features.Subtitle != null && shapes.Any(s => s.SubtitleClips != s.Clips);
+        Tensor? video = null, sub = null, mask = null, subMask = null;
         try
         {
             video = Features.Video == null ? null : empty(n, maxLen, videoDim);
             sub = Features.Subtitle == null ? null : empty(n, maxLen, subDim);
             mask = zeros(n, maxLen);
+            subMask = ownSubtitleMask ? zeros(n, maxLen) : null;
             Span<float> videoData = video is null ? [] : MemoryMarshal.Cast<byte, float>(video.bytes);
             Span<float> subData = sub is null ? [] : MemoryMarshal.Cast<byte, float>(sub.bytes);
             var maskData = MemoryMarshal.Cast<byte, float>(mask.bytes);
+            Span<float> subMaskData = subMask is null ? [] : MemoryMarshal.Cast<byte, float>(subMask.bytes);
             for (int i = 0; i < n; i++)
             {
-                int clips = shapes[i].Clips;
+                var (clips, subClips) = (shapes[i].Clips, shapes[i].SubtitleClips);
                 var videoRow = videoData.Slice(i * maxLen * videoDim, maxLen * videoDim);
                 var subRow = subData.Slice(i * maxLen * subDim, maxLen * subDim);
-                Features.ReadContextInto(vidNames[i], videoRow[..(clips * videoDim)], subRow[..(clips * subDim)]);
+                Features.ReadContextInto(vidNames[i], videoRow[..(clips * videoDim)], subRow[..(subClips * subDim)]);
                 videoRow[(clips * videoDim)..].Clear(); // padding
-                subRow[(clips * subDim)..].Clear();
+                subRow[(subClips * subDim)..].Clear();
                 maskData.Slice(i * maxLen, clips).Fill(1f);
+                if (subMask is not null) subMaskData.Slice(i * maxLen, subClips).Fill(1f);
             }
-            return new ContextBatch(vidNames, video, sub, mask);
+            return new ContextBatch(vidNames, video, sub, mask) { SubtitleMask = subMask };
         }
         catch
         {
             video?.Dispose();
             sub?.Dispose();
             mask?.Dispose();
+            subMask?.Dispose();
             throw;
         }
     }

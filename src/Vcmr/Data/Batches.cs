@@ -25,16 +25,22 @@ public sealed record QueryBatch(IReadOnlyList<int> DescIds, Tensor Features, Ten
 /// <param name="VidNames">vid_name of each row.</param>
 /// <param name="Video">(N, L, Dv) visual clip features, or null when the context mode has no video.</param>
 /// <param name="Subtitle">(N, L, Ds) subtitle clip features (zero rows for clips without speech), or null.</param>
-/// <param name="Mask">(N, L) 1 for real clips (shared by both streams).</param>
+/// <param name="Mask">(N, L) 1 for real clips (of both streams unless <see cref="SubtitleMask"/> is set).</param>
 public sealed record ContextBatch(IReadOnlyList<string> VidNames, Tensor? Video, Tensor? Subtitle, Tensor Mask) : IDisposable
 {
-    public ContextBatch To(Device device) => new(VidNames, Video?.to(device), Subtitle?.to(device), Mask.to(device));
+    /// <summary>(N, L) 1 for real subtitle clips, when a store's subtitle clips do not follow the visual clip grid
+    /// (CONQUER's release pads and masks each stream on its own); null when <see cref="Mask"/> covers both.</summary>
+    public Tensor? SubtitleMask { get; init; }
+
+    public ContextBatch To(Device device) =>
+        new(VidNames, Video?.to(device), Subtitle?.to(device), Mask.to(device)) { SubtitleMask = SubtitleMask?.to(device) };
 
     public void Dispose()
     {
         Video?.Dispose();
         Subtitle?.Dispose();
         Mask.Dispose();
+        SubtitleMask?.Dispose();
     }
 }
 

@@ -6,68 +6,56 @@ using PureHDF.VOL.Native;
 namespace Vcmr.Data;
 
 /// <summary>
-/// Read access to one TVR feature HDF5 file (video: vid_name -> (n_clips, D); subtitle: vid_name -> (n_clips, 768)
-/// plus optional vid_name-mask; query: str(desc_id) -> (n_tokens, 768)). The file is opened once and each read
-/// touches one dataset, so the 33 GB release is never loaded whole. Every value is checked to be finite.
-/// The key index (name -> dataset header) is built by one pass over the root group at the first read: PureHDF's
-/// per-name lookup scans the group (0.9 ms per key at 10,895 keys), which made a full pass quadratic.
-/// <para>
-/// Values are float32 as in the release; float16 and float64 datasets (h5py writes float64 by default) are converted
-/// to float32 as they are read. Any other type (integers, strings, ...) is an error naming the file, key and type,
-/// as is a file shorter than its superblock says (cut off), found when the store is opened, with the first key
-/// that lies beyond the end. All errors are <see cref="DataFormatException"/>s naming the file and the key.
-/// </para>
+/// Read access to one feature store: key -> (rows, Dim) float matrix (video: vid_name -> (n_clips, D); subtitle:
+/// vid_name -> (n_clips, 768), optionally vid_name-mask; query: str(desc_id) -> (n_tokens, 768)). Two layouts: the TVR
+/// release's HDF5 files (<see cref="Hdf5FeatureStore"/>) and the LMDB folders of CONQUER's release
+/// (<see cref="LmdbFeatureStore"/>). Every value is checked to be finite; each read touches one key, so a
+/// many-gigabyte store is never loaded whole. All errors are <see cref="DataFormatException"/>s naming the store and key.
 /// </summary>
-public sealed class FeatureStore : IDisposable
+public abstract class FeatureStore : IDisposable
 {
-    private readonly NativeFile _file;
-    private Dictionary<string, NativeDataset>? _index;
+    protected FeatureStore(string path, int? dim) => (Path, Dim) = (path, dim);
 
     public string Path { get; }
 
-    /// <summary>Feature width every dataset must have, or null to accept any (fixed by the first read).</summary>
+    /// <summary>Feature width every matrix must have, or null to accept any (fixed by the first read).</summary>
     public int? Dim { get; private set; }
 
-    private FeatureStore(string path, NativeFile file, int? dim)
+    /// <summary>Opens an LMDB folder (a directory holding data.mdb), else an HDF5 file.</summary>
+    public static FeatureStore Open(string path, int? expectedDim = null) =>
+        File.Exists(System.IO.Path.Combine(path, "data.mdb")) ? LmdbFeatureStore.Open(path, expectedDim) : Hdf5FeatureStore.Open(path, expectedDim);
+
+    /// <summary>Every key of the store (matrices only).</summary>
+    public abstract IReadOnlyCollection<string> Keys { get; }
+
+    public abstract bool Contains(string key);
+
+    /// <summary>(rows, Dim) of the matrix under <paramref name="key"/>, checked against <see cref="Dim"/>, without reading its values.</summary>
+    public abstract (int Rows, int Cols) Shape(string key);
+
+    /// <summary>The (rows, Dim) matrix stored under <paramref name="key"/>, in a new array.</summary>
+    public FeatureMatrix Read(string key)
     {
-        Path = path;
-        _file = file;
-        Dim = dim;
+        var (rows, cols) = Shape(key);
+        var data = GC.AllocateUninitializedArray<float>(rows * cols); // every value is overwritten by the read
+        ReadInto(key, data);
+        return new FeatureMatrix(data, rows, cols);
     }
 
-    public static FeatureStore Open(string path, int? expectedDim = null)
+    /// <summary>
+    /// Reads the matrix under <paramref name="key"/> into the first rows*cols values of <paramref name="buffer"/>
+    /// (row-major) and returns its shape: the allocation-free path for scans, where a fresh large array per read
+    /// costs a gen-2 collection every few reads.
+    /// </summary>
+    public abstract (int Rows, int Cols) ReadInto(string key, Span<float> buffer);
+
+    /// <summary>The 1-D clip mask stored under vid_name-mask (TVR subtitle files), or null when the store has none.</summary>
+    public virtual float[]? ReadMask(string vidName) => null;
+
+    /// <summary>A matrix shape of <paramref name="key"/> checked (2-D, not empty, not too large) against (and fixing) <see cref="Dim"/>.</summary>
+    protected (int Rows, int Cols) CheckShape(string key, IReadOnlyList<ulong> dims)
     {
-        DataFormatException.RequireFile(path, "feature");
-        try
-        {
-            long? end;
-            long length;
-            using (var stream = File.OpenRead(path))
-                (end, length) = (Hdf5EndOfFile.Read(stream), stream.Length);
-            if (end > length)
-                throw new DataFormatException($"{path}: the file is cut off: it has {length:N0} bytes, its HDF5 header says {end:N0}; "
-                    + (FirstKeyBeyondEnd(path) is { } key ? $"key '{key}' is the first that lies beyond the end" : "its key list lies beyond the end")
-                    + " (an interrupted download or copy? fetch the file again)");
-            return new FeatureStore(path, H5File.OpenRead(path), expectedDim);
-        }
-        catch (Exception e) when (e is not DataFormatException)
-        {
-            throw new DataFormatException($"{path}: not a readable HDF5 file ({e.Message})", e);
-        }
-    }
-
-    /// <summary>Every key of the file (datasets only).</summary>
-    public IReadOnlyCollection<string> Keys => Index.Keys;
-
-    public bool Contains(string key) => Index.ContainsKey(key);
-
-    /// <summary>(rows, Dim) of the matrix under <paramref name="key"/>, checked against <see cref="Dim"/>, without reading it.</summary>
-    public (int Rows, int Cols) Shape(string key) => Shape(key, Dataset(key));
-
-    private (int Rows, int Cols) Shape(string key, NativeDataset dataset)
-    {
-        ulong[] dims = Header(key, () => dataset.Space.Dimensions);
-        if (dims.Length != 2)
+        if (dims.Count != 2)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({string.Join(", ", dims)}), expected 2-D (rows, dim)");
         if (dims[0] == 0 || dims[1] == 0)
             throw new DataFormatException($"{Path}: key '{key}' has shape ({dims[0]}, {dims[1]}): no values (a video needs at least one clip, a query one token)");
@@ -80,22 +68,81 @@ public sealed class FeatureStore : IDisposable
         return (rows, cols);
     }
 
-    /// <summary>The (rows, Dim) matrix stored under <paramref name="key"/>, in a new array.</summary>
-    public FeatureMatrix Read(string key)
+    /// <summary>Throws naming the key, its shape and the flat index of the first non-finite value.</summary>
+    protected void CheckFinite(string key, ReadOnlySpan<float> values, IEnumerable<ulong> shape)
     {
-        var dataset = Dataset(key);
-        var (rows, cols) = Shape(key, dataset);
-        var data = GC.AllocateUninitializedArray<float>(rows * cols); // every value is overwritten by the read
-        ReadChecked(key, dataset, data);
-        return new FeatureMatrix(data, rows, cols);
+        int bad = FirstNonFinite(values);
+        if (bad >= 0)
+            throw new DataFormatException($"{Path}: key '{key}' shape ({string.Join(", ", shape)}) has non-finite value {values[bad]} at flat index {bad}");
     }
 
-    /// <summary>
-    /// Reads the matrix under <paramref name="key"/> into the first rows*cols values of <paramref name="buffer"/>
-    /// (row-major) and returns its shape: the allocation-free path for scans, where a fresh large array per read
-    /// costs a gen-2 collection every few reads.
-    /// </summary>
-    public (int Rows, int Cols) ReadInto(string key, Span<float> buffer)
+    // x - x is 0 for finite x and NaN for NaN or ±inf, so one SIMD compare checks a whole vector.
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(values[i..]);
+                if (!Vector.EqualsAll(v - v, Vector<float>.Zero)) break;
+            }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    public abstract void Dispose();
+}
+
+/// <summary>
+/// A TVR feature HDF5 file (the TVR release's layout). The file is opened once and each read touches one dataset, so
+/// the 33 GB release is never loaded whole.
+/// The key index (name -> dataset header) is built by one pass over the root group at the first read: PureHDF's
+/// per-name lookup scans the group (0.9 ms per key at 10,895 keys), which made a full pass quadratic.
+/// <para>
+/// Values are float32 as in the release; float16 and float64 datasets (h5py writes float64 by default) are converted
+/// to float32 as they are read. Any other type (integers, strings, ...) is an error naming the file, key and type,
+/// as is a file shorter than its superblock says (cut off), found when the store is opened, with the first key
+/// that lies beyond the end. All errors are <see cref="DataFormatException"/>s naming the file and the key.
+/// </para>
+/// </summary>
+public sealed class Hdf5FeatureStore : FeatureStore
+{
+    private readonly NativeFile _file;
+    private Dictionary<string, NativeDataset>? _index;
+
+    private Hdf5FeatureStore(string path, NativeFile file, int? dim) : base(path, dim) => _file = file;
+
+    public static new Hdf5FeatureStore Open(string path, int? expectedDim = null)
+    {
+        DataFormatException.RequireFile(path, "feature");
+        try
+        {
+            long? end;
+            long length;
+            using (var stream = File.OpenRead(path))
+                (end, length) = (Hdf5EndOfFile.Read(stream), stream.Length);
+            if (end > length)
+                throw new DataFormatException($"{path}: the file is cut off: it has {length:N0} bytes, its HDF5 header says {end:N0}; "
+                    + (FirstKeyBeyondEnd(path) is { } key ? $"key '{key}' is the first that lies beyond the end" : "its key list lies beyond the end")
+                    + " (an interrupted download or copy? fetch the file again)");
+            return new Hdf5FeatureStore(path, H5File.OpenRead(path), expectedDim);
+        }
+        catch (Exception e) when (e is not DataFormatException)
+        {
+            throw new DataFormatException($"{path}: not a readable HDF5 file ({e.Message})", e);
+        }
+    }
+
+    public override IReadOnlyCollection<string> Keys => Index.Keys;
+
+    public override bool Contains(string key) => Index.ContainsKey(key);
+
+    public override (int Rows, int Cols) Shape(string key) => Shape(key, Dataset(key));
+
+    private (int Rows, int Cols) Shape(string key, NativeDataset dataset) => CheckShape(key, Header(key, () => dataset.Space.Dimensions));
+
+    public override (int Rows, int Cols) ReadInto(string key, Span<float> buffer)
     {
         var dataset = Dataset(key);
         var (rows, cols) = Shape(key, dataset);
@@ -105,8 +152,7 @@ public sealed class FeatureStore : IDisposable
         return (rows, cols);
     }
 
-    /// <summary>The 1-D clip mask stored under vid_name-mask (subtitle files), or null when the file has none.</summary>
-    public float[]? ReadMask(string vidName)
+    public override float[]? ReadMask(string vidName)
     {
         string key = vidName + "-mask";
         if (!Index.TryGetValue(key, out var dataset)) return null;
@@ -168,10 +214,7 @@ public sealed class FeatureStore : IDisposable
         {
             throw new DataFormatException($"{Path}: key '{key}' ({TypeName(type)}): cannot read the values ({e.Message})", e);
         }
-        int bad = FirstNonFinite(target);
-        if (bad >= 0)
-            throw new DataFormatException(
-                $"{Path}: key '{key}' shape ({string.Join(", ", dataset.Space.Dimensions)}) has non-finite value {target[bad]} at flat index {bad}");
+        CheckFinite(key, target, dataset.Space.Dimensions);
     }
 
     private double[] _doubles = [];
@@ -231,20 +274,6 @@ public sealed class FeatureStore : IDisposable
         return null;
     }
 
-    // x - x is 0 for finite x and NaN for NaN or ±inf, so one SIMD compare checks a whole vector.
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var v = new Vector<float>(values[i..]);
-                if (!Vector.EqualsAll(v - v, Vector<float>.Zero)) break;
-            }
-        for (; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) return i;
-        return -1;
-    }
 
-    public void Dispose() => _file.Dispose();
+    public override void Dispose() => _file.Dispose();
 }

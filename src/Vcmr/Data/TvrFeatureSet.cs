@@ -6,13 +6,21 @@ public sealed record ContextFeatures(FeatureMatrix? Video, FeatureMatrix? Subtit
     public int Clips => (Video ?? Subtitle)!.Rows;
 }
 
-/// <summary>Clip count (after max_ctx_l) and stream widths (video including TEF; 0 for an absent stream) of one video.</summary>
-public readonly record struct ContextShape(int Clips, int VideoDim, int SubtitleDim);
+/// <summary>Clip count (after max_ctx_l) and stream widths (video including TEF; 0 for an absent stream) of one video;
+/// <paramref name="SubtitleClips"/> is the subtitle stream's count (equal to Clips unless
+/// <see cref="FeatureOptions.SeparateSubtitleClips"/> lets it differ).</summary>
+public readonly record struct ContextShape(int Clips, int VideoDim, int SubtitleDim, int SubtitleClips)
+{
+    public ContextShape(int clips, int videoDim, int subtitleDim) : this(clips, videoDim, subtitleDim, clips) { }
+
+    public void Deconstruct(out int clips, out int videoDim, out int subtitleDim) => (clips, videoDim, subtitleDim) = (Clips, VideoDim, SubtitleDim);
+}
 
 /// <summary>
 /// The feature files of one context mode (video and/or subtitle, plus queries), read through one options set.
 /// Checks across files: the subtitle and query stores share one text width, and a video's subtitle clip count
-/// equals its visual clip count (the reference builds the subtitle file on the video clip grid).
+/// equals its visual clip count (TVR builds the subtitle file on the video clip grid) unless the options allow
+/// separate counts (CONQUER's release).
 /// </summary>
 public sealed class TvrFeatureSet : IDisposable
 {
@@ -51,12 +59,14 @@ public sealed class TvrFeatureSet : IDisposable
         }
     }
 
-    /// <summary>(N_tokens ≤ max_desc_l, 768) query features, L2-normalised per token as the reference always does.</summary>
+    /// <summary>(N_tokens ≤ max_desc_l, 768) query features, L2-normalised per token unless the options say not
+    /// (TVR's loader always normalises).</summary>
     public FeatureMatrix ReadQuery(int descId)
     {
         var q = Query.Read(descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         CheckTextWidth(q.Cols, Query, Subtitle, descId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return q.Truncate(Options.MaxDescLen).L2NormalizeRowsInPlace(); // q is a fresh read: normalise in place
+        var cut = q.Truncate(Options.MaxDescLen);
+        return Options.NormalizeQuery ? cut.L2NormalizeRowsInPlace() : cut; // q is a fresh read: normalise in place
     }
 
     /// <summary>A video's clip count after truncation and the widths of its streams (video with TEF), without reading values.</summary>
@@ -66,27 +76,28 @@ public sealed class TvrFeatureSet : IDisposable
         if (sub is var (subRows, subCols))
         {
             CheckTextWidth(subCols, Subtitle!, Query, vidName);
-            if (video is var (videoRows, videoCols) && videoRows != subRows)
+            if (video is var (videoRows, videoCols) && videoRows != subRows && !Options.SeparateSubtitleClips)
                 throw new DataFormatException(
                     $"{Subtitle!.Path}: key '{vidName}' has shape ({subRows}, {subCols}) but {Video!.Path} has ({videoRows}, {videoCols}): clip counts differ");
         }
-        int rows = (video ?? sub)!.Value.Rows;
-        return new ContextShape(Math.Min(rows, Options.MaxCtxLen), video is { } v ? v.Cols + (Options.Tef ? 2 : 0) : 0, sub?.Cols ?? 0);
+        int rows = Math.Min((video ?? sub)!.Value.Rows, Options.MaxCtxLen);
+        return new ContextShape(rows, video is { } v ? v.Cols + (Options.Tef ? 2 : 0) : 0, sub?.Cols ?? 0,
+            sub is { } s ? Math.Min(s.Rows, Options.MaxCtxLen) : rows);
     }
 
     public ContextFeatures ReadContext(string vidName)
     {
         var shape = Shape(vidName);
         float[]? video = Video == null ? null : new float[shape.Clips * shape.VideoDim];
-        float[]? sub = Subtitle == null ? null : new float[shape.Clips * shape.SubtitleDim];
+        float[]? sub = Subtitle == null ? null : new float[shape.SubtitleClips * shape.SubtitleDim];
         ReadContextInto(vidName, video, sub);
         return new ContextFeatures(video == null ? null : new FeatureMatrix(video, shape.Clips, shape.VideoDim),
-            sub == null ? null : new FeatureMatrix(sub, shape.Clips, shape.SubtitleDim));
+            sub == null ? null : new FeatureMatrix(sub, shape.SubtitleClips, shape.SubtitleDim));
     }
 
     /// <summary>
     /// <see cref="ReadContext"/> into caller memory (e.g. a row of a padded batch): <paramref name="video"/> gets
-    /// Clips x VideoDim and <paramref name="subtitle"/> Clips x SubtitleDim values of <see cref="Shape"/>, row-major.
+    /// Clips x VideoDim and <paramref name="subtitle"/> SubtitleClips x SubtitleDim values of <see cref="Shape"/>, row-major.
     /// Scans and batches use it to avoid a fresh array per video.
     /// </summary>
     public ContextShape ReadContextInto(string vidName, Span<float> video, Span<float> subtitle)
@@ -101,8 +112,8 @@ public sealed class TvrFeatureSet : IDisposable
         }
         if (Subtitle != null)
         {
-            ReadRows(Subtitle, vidName, shape.Clips, shape.SubtitleDim, subtitle, shape.SubtitleDim);
-            if (Options.NormalizeSubtitle) FeatureMatrix.L2NormalizeRows(subtitle, shape.Clips, shape.SubtitleDim, shape.SubtitleDim);
+            ReadRows(Subtitle, vidName, shape.SubtitleClips, shape.SubtitleDim, subtitle, shape.SubtitleDim);
+            if (Options.NormalizeSubtitle) FeatureMatrix.L2NormalizeRows(subtitle, shape.SubtitleClips, shape.SubtitleDim, shape.SubtitleDim);
         }
         return shape;
     }

@@ -81,6 +81,19 @@ public static partial class NpyFile
 
     private static (string Descr, int Rows, int Cols) ReadHeader(Stream stream, string path)
     {
+        var (descr, fortran, dims) = ParseHeader(stream, path);
+        if (descr is not ("<f4" or "<f8"))
+            throw new DataFormatException($"{path}: header field 'descr' is '{descr}'; only little-endian float32 '<f4' or float64 '<f8' similarity matrices are supported");
+        if (fortran) throw new DataFormatException($"{path}: header field 'fortran_order' is True; save the matrix in C order (np.ascontiguousarray)");
+        if (dims.Length != 2) // shown as Python shows the tuple: (3,)
+            throw new DataFormatException($"{path}: header field 'shape' is ({string.Join(", ", dims)}{(dims.Length == 1 ? "," : "")}); expected a 2-D (rows, columns) matrix");
+        return (descr, dims[0], dims[1]);
+    }
+
+    /// <summary>The header of any .npy array: its dtype string ('&lt;f4', '&lt;f2' ...), whether it is in Fortran order,
+    /// and its shape; the stream is left at the first value.</summary>
+    internal static (string Descr, bool FortranOrder, int[] Shape) ParseHeader(Stream stream, string path)
+    {
         Span<byte> start = stackalloc byte[8];
         if (stream.ReadAtLeast(start, 8, throwOnEndOfStream: false) < 8 || !start[..6].SequenceEqual(Magic))
             throw new DataFormatException($"{path}: not a .npy file (no \\x93NUMPY magic)");
@@ -90,22 +103,19 @@ public static partial class NpyFile
         if (stream.ReadAtLeast(lengthBytes, lengthBytes.Length, throwOnEndOfStream: false) < lengthBytes.Length)
             throw new DataFormatException($"{path}: the file ends inside the header length");
         long length = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
-        if (length > stream.Length - stream.Position) throw new DataFormatException($"{path}: header length {length} runs past the end of the file");
+        if (stream.CanSeek && length > stream.Length - stream.Position) throw new DataFormatException($"{path}: header length {length} runs past the end of the file");
         var headerBytes = new byte[length];
-        stream.ReadExactly(headerBytes);
+        if (stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false) < headerBytes.Length)
+            throw new DataFormatException($"{path}: header length {length} runs past the end of the file");
         string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes).TrimEnd();
 
         string descr = Field(DescrPattern(), header, "descr", path);
-        if (descr is not ("<f4" or "<f8"))
-            throw new DataFormatException($"{path}: header field 'descr' is '{descr}'; only little-endian float32 '<f4' or float64 '<f8' similarity matrices are supported");
-        if (Field(FortranPattern(), header, "fortran_order", path) != "False")
-            throw new DataFormatException($"{path}: header field 'fortran_order' is True; save the matrix in C order (np.ascontiguousarray)");
+        bool fortran = Field(FortranPattern(), header, "fortran_order", path) == "True";
         string shape = Field(ShapePattern(), header, "shape", path);
-        var dims = shape.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (dims.Length != 2 || !int.TryParse(dims[0], NumberStyles.None, CultureInfo.InvariantCulture, out int rows)
-            || !int.TryParse(dims[1], NumberStyles.None, CultureInfo.InvariantCulture, out int cols))
-            throw new DataFormatException($"{path}: header field 'shape' is ({shape}); expected a 2-D (rows, columns) matrix");
-        return (descr, rows, cols);
+        var dims = shape.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+                : throw new DataFormatException($"{path}: header field 'shape' is ({shape}); '{d}' is not a size")).ToArray();
+        return (descr, fortran, dims);
     }
 
     private static string Field(Regex pattern, string header, string name, string path)

@@ -63,10 +63,13 @@ public sealed class CandidateBatches : IBatchSource<CandidateTrainingBatch>
     private readonly int _batchSize, _seed;
 
     /// <param name="candidates">first-stage candidates of the split's queries (video_idx of the split's index).</param>
-    public CandidateBatches(TvrData data, string split, VideoCandidates candidates, NegativeSampling sampling, int batchSize, int seed)
+    /// <param name="queries">the queries to train on (default: all of the split), e.g. those whose ground truth the
+    /// first stage ranks high enough (CONQUER's top-100 selection).</param>
+    public CandidateBatches(TvrData data, string split, VideoCandidates candidates, NegativeSampling sampling, int batchSize, int seed,
+        IReadOnlyList<TvrQuery>? queries = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be >= 1");
-        (_data, _queries, _candidates, _sampling, _batchSize, _seed) = (data, data.Queries(split), candidates, sampling.Validate(), batchSize, seed);
+        (_data, _queries, _candidates, _sampling, _batchSize, _seed) = (data, queries ?? data.Queries(split), candidates, sampling.Validate(), batchSize, seed);
         if (_queries.Count == 0) throw new ArgumentException($"split '{split}' has no queries to train on");
         foreach (var q in _queries)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
+using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
 
 namespace Vcmr.Models;
@@ -32,6 +33,7 @@ public static class ModelRegistry
     static ModelRegistry()
     {
         Register<XmlConfig, XmlModel>(XmlModel.KindName, c => new XmlModel(c));
+        Register<ConquerConfig, ConquerModel>(ConquerModel.KindName, c => new ConquerModel(c));
         Register<Prem.PremRetrieverConfig, Prem.PremRetriever>(Prem.PremRetriever.KindName, c => new Prem.PremRetriever(c));
         Register<Prem.PremLocalizerConfig, Prem.PremLocalizer>(Prem.PremLocalizer.KindName, c => new Prem.PremLocalizer(c));
     }

@@ -7,7 +7,7 @@ namespace Vcmr.Training;
 /// BertAdam as in pytorch_pretrained_bert (used by TVR): Adam without bias correction, decoupled weight decay,
 /// a grad-norm clip per parameter (not global) and the warmup_linear schedule on the step / t_total ratio.
 /// </summary>
-public sealed class BertAdam
+public sealed class BertAdam : IOptimizer
 {
     private sealed class State
     {

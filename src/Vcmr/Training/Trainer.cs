@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace Vcmr.Training;
 
 /// <summary>
-/// Epoch loop shared by the models: a model, its batch source and a loss on that batch kind; BertAdam with
-/// warmup_linear, one dispose scope per step, an evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 +
+/// Epoch loop shared by the models: a model, its batch source and a loss on that batch kind; the options' optimiser
+/// (BertAdam with warmup_linear, or AdamW), one dispose scope per step, an evaluation callback per epoch (higher is better, e.g. VCMR 0.5-r1 +
 /// 0.7-r1), early stopping with patience, best and last checkpoints (with the model's kind and config), and resume
 /// from the last checkpoint. The loss's random stream of epoch e is Seeding.Rng(seed, "negatives/e"), so a resumed
 /// run draws exactly what an uninterrupted one would.
@@ -20,7 +20,7 @@ public sealed class Trainer<TBatch> where TBatch : ITrainingBatch
     private readonly IBatchSource<TBatch> _batches;
     private readonly TrainingLoss<TBatch> _loss;
     private readonly TrainerOptions _options;
-    private readonly BertAdam _optimizer;
+    private readonly IOptimizer _optimizer;
 
     /// <param name="model">the module whose parameters are trained; with a checkpoint folder it must be an
     /// <see cref="IConfiguredModel"/> (checkpoints record its kind and config).</param>
@@ -32,9 +32,11 @@ public sealed class Trainer<TBatch> where TBatch : ITrainingBatch
         if (options.CheckpointDir is not null && model is not IConfiguredModel)
             throw new ArgumentException($"{model.GetType().Name} is not an IConfiguredModel: checkpoints need its kind and config");
         (_model, _batches, _loss, _options) = (model, batches, loss, options);
-        _optimizer = new BertAdam(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), options.LearningRate,
-            options.WarmupProportion, (long)batches.StepsPerEpoch * options.Epochs, weightDecay: options.WeightDecay,
-            maxGradNorm: options.MaxGradNorm);
+        var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
+        _optimizer = options.Optimizer == OptimizerKind.AdamW
+            ? new AdamW(named, options.LearningRate, options.WeightDecay)
+            : new BertAdam(named, options.LearningRate, options.WarmupProportion, (long)batches.StepsPerEpoch * options.Epochs,
+                weightDecay: options.WeightDecay, maxGradNorm: options.MaxGradNorm);
     }
 
     public int Epoch { get; private set; }

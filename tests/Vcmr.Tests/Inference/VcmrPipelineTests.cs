@@ -32,6 +32,28 @@ public class VcmrPipelineTests
         (arange(l).unsqueeze(0) < tensor(Enumerable.Range(0, n).Select(i => (long)(l - i % 3 * 4)).ToArray()).unsqueeze(1)).to(float32));
 
     [Fact]
+    public void ACorpusInBatchesOfDifferentWidthsIndexesAsEachBatchAlone()
+    {
+        // corpus batches are padded to their own longest video: the index widens the shorter ones
+        Seeding.Seed(13);
+        using var model = new XmlModel(Tiny);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (wide, narrow) = (Videos(0, 4, 20), Videos(4, 3, 14));
+        var index = model.IndexCorpus(Corpus(wide, narrow));
+        Assert.Equal([7L, 20], index.Mask.shape);
+        var alone = model.IndexCorpus(Corpus(narrow));
+        var qb = new QueryBatch(new[] { 1, 2 }, randn(2, 6, 8), ones(2, 6));
+        using var encoded = model.EncodeQueries(qb);
+        Assert.True(model.ScoreVideos(encoded, index).narrow(1, 4, 3).allclose(model.ScoreVideos(encoded, alone), 1e-5, 1e-6));
+        var (st, _) = model.Localize(encoded, index, tensor(new long[,] { { 4, 6 }, { 5, 4 } })).Probabilities();
+        var (stAlone, _) = model.Localize(encoded, alone, tensor(new long[,] { { 0, 2 }, { 1, 0 } })).Probabilities();
+        Assert.True(st.narrow(2, 0, 14).allclose(stAlone, 1e-5, 1e-6));
+        Assert.Equal(0, st.narrow(2, 14, 6).abs().max().item<float>());
+    }
+
+    [Fact]
     public void TopVideoSpanSearchEqualsBruteForceOverAllVideos()
     {
         Seeding.Seed(11);

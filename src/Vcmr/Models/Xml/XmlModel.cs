@@ -165,12 +165,20 @@ public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITraina
         return new XmlEncodedContext(ShallowForScoring(f1v, mask), f2v, ShallowForScoring(f1s, mask), f2s, mask.alias()).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Encoded corpus batches in one index. Batches are padded to their own longest video, so a shorter
+    /// chunk is widened to the longest: feat1 by repeating clip 0 (as <see cref="EncodeContext"/> pads it, so the max
+    /// over clips needs no mask), feat2 and the mask with zeros.</summary>
     public XmlEncodedContext Concat(IReadOnlyList<XmlEncodedContext> chunks)
     {
-        Tensor? Cat(Func<XmlEncodedContext, Tensor?> pick) =>
-            pick(chunks[0]) is null ? null : cat(chunks.Select(c => pick(c)!).ToArray(), 0);
-        return new XmlEncodedContext(Cat(c => c.Feat1Video), Cat(c => c.Feat2Video), Cat(c => c.Feat1Sub),
-            Cat(c => c.Feat2Sub), cat(chunks.Select(c => c.Mask).ToArray(), 0));
+        using var scope = NewDisposeScope();
+        long l = chunks.Max(c => c.Mask.shape[1]);
+        Tensor Wide(Tensor x, bool repeatFirst) => x.shape[1] == l ? x
+            : repeatFirst ? cat([x, x.narrow(1, 0, 1).expand(-1, l - x.shape[1], -1)], 1)
+            : nn.functional.pad(x, x.dim() == 3 ? [0, 0, 0, l - x.shape[1]] : [0, l - x.shape[1]]);
+        Tensor? Cat(Func<XmlEncodedContext, Tensor?> pick, bool repeatFirst) =>
+            pick(chunks[0]) is null ? null : cat(chunks.Select(c => Wide(pick(c)!, repeatFirst)).ToArray(), 0).MoveToOuterDisposeScope();
+        return new XmlEncodedContext(Cat(c => c.Feat1Video, true), Cat(c => c.Feat2Video, false), Cat(c => c.Feat1Sub, true),
+            Cat(c => c.Feat2Sub, false), Cat(c => c.Mask, false)!);
     }
 
     /// <summary>The query vectors (q_v, q_s) of <see cref="EncodeQuery"/>, for both XML stages.</summary>
