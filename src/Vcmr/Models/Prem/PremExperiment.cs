@@ -17,7 +17,7 @@ public static class PremExperiment
     public static ExperimentOptions Retriever { get; } = new()
     {
         BatchSize = 256,
-        Trainer = new TrainerOptions { Epochs = 100, LearningRate = 1e-4, WeightDecay = 0.01 },
+        Trainer = new TrainerOptions { Epochs = 100, LearningRate = 1e-4, WeightDecay = 0.01, Optimizer = OptimizerKind.AdamW },
         Stop = StopMetric.VrRecallSum,
     };
 
@@ -27,7 +27,7 @@ public static class PremExperiment
     public static ExperimentOptions Localizer { get; } = new()
     {
         BatchSize = 32,
-        Trainer = new TrainerOptions { Epochs = 15, LearningRate = 1e-4, WeightDecay = 0.01 },
+        Trainer = new TrainerOptions { Epochs = 15, LearningRate = 1e-4, WeightDecay = 0.01, Optimizer = OptimizerKind.AdamW },
         Inference = CorpusInferenceOptions.Prem,
         Stop = StopMetric.Vcmr,
     };
@@ -48,12 +48,14 @@ public static class PremExperiment
     /// <paramref name="trainCandidates"/> (the first stage's ranking of the training queries, e.g. PREM's retriever's
     /// top 100), validating the pipeline <paramref name="firstStage"/> -> localizer on <see cref="ExperimentOptions.ValSplit"/>.</summary>
     /// <param name="sampling">which candidates become negatives (default: PREM's 4 from the top 100).</param>
+    /// <param name="queries">the training queries to train on (default: all of the split).</param>
     public static TrainingHistory TrainLocalizer(PremLocalizer localizer, TvrData data, VideoCandidates trainCandidates, RetrieverStage firstStage,
-        ExperimentOptions options, NegativeSampling? sampling = null, Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null)
+        ExperimentOptions options, NegativeSampling? sampling = null, Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null,
+        IReadOnlyList<TvrQuery>? queries = null)
     {
         options.Validate();
         data.RequireWidths(localizer);
-        var batches = new CandidateBatches(data, options.TrainSplit, trainCandidates, sampling ?? NegativeSampling.Prem, options.BatchSize, options.Trainer.Seed);
+        var batches = new CandidateBatches(data, options.TrainSplit, trainCandidates, sampling ?? NegativeSampling.Prem, options.BatchSize, options.Trainer.Seed, queries);
         var validation = Validation.Vcmr(new VcmrPipeline(firstStage, LocalizerStage.From(localizer), options.Inference), data, options.ValSplit, options.Stop);
         return VcmrExperiment.Train(localizer, batches, localizer.Loss, validation, options.Trainer, progress, resumeFrom, stopEpoch);
     }
