@@ -7,6 +7,10 @@ public sealed record CorpusInferenceOptions
 {
     public static CorpusInferenceOptions Tvr { get; } = new();
 
+    /// <summary>PREM's inference: the retriever's top 10 videos, moments scored exp(s / tau) * P_st * P_ed with tau 0.01
+    /// (<see cref="ScoreFusion.Prem"/>), NMS at IoU 0.7, and TVR's span window (2 &lt;= j - i &lt; 16 clips, as XML's).</summary>
+    public static CorpusInferenceOptions Prem { get; } = new() { TopVideos = 10, Fusion = ScoreFusion.Prem(), NmsThreshold = 0.7 };
+
     /// <summary>CONQUER's inference (config/config.py and inference.py of houzhijian/CONQUER): the top 10 videos of the
     /// first stage, spans of 0 &lt;= j - i &lt; 24 clips (min_pred_l 0, max_pred_l 24), the first-stage score used as given
     /// (its general similarity; pick <see cref="ScoreFusion.ConquerExclusive"/> or

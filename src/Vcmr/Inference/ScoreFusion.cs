@@ -24,8 +24,11 @@ public abstract record ScoreFusion
     /// <summary>XML (TVR inference.py, q2c_alpha) and ExCL over MEE: exp(alpha * s) * P_st * P_ed.</summary>
     public static ScoreFusion Xml(double alpha = 20) => new ExponentialFusion("xml", alpha);
 
-    /// <summary>PREM (section 3.3 of the paper): exp(s / tau) * P_st * P_ed, with its contrastive temperature 0.01.</summary>
-    public static ScoreFusion Prem(double tau = 0.01) => tau > 0 && double.IsFinite(tau) ? new ExponentialFusion("prem", 1 / tau)
+    /// <summary>PREM: exp(s / tau) * P_st * P_ed, with its contrastive temperature 0.01. At 1 / tau = 100 a cosine above
+    /// 0.89 overflows float32 (exp(89) &gt; 3.4e38), so the video term is exp((s - s_best) / tau), s_best the query's best
+    /// candidate: every moment score of a query is divided by the same exp(s_best / tau), so each query's ranking (all
+    /// the TVR metrics read) is exp(s / tau) * P_st * P_ed's, and scores stay finite.</summary>
+    public static ScoreFusion Prem(double tau = 0.01) => tau > 0 && double.IsFinite(tau) ? new ExponentialFusion("prem", 1 / tau, RelativeToBest: true)
         : throw new ArgumentOutOfRangeException(nameof(tau), tau, "PREM's temperature must be > 0");
 
     /// <summary>CONQUER's general similarity: r * P_st * P_ed, with r the first-stage score as given (the released
@@ -57,8 +60,9 @@ public abstract record ScoreFusion
     protected static Tensor Keep(Tensor video, Tensor? valid, double removed) => valid is null ? video : video.masked_fill(valid.logical_not(), removed);
 }
 
-/// <summary>exp(Alpha * s) * P_st * P_ed.</summary>
-public sealed record ExponentialFusion(string FusionName, double Alpha) : ScoreFusion
+/// <summary>exp(Alpha * s) * P_st * P_ed; with <paramref name="RelativeToBest"/> exp(Alpha * (s - s_best)) * P_st * P_ed,
+/// s_best the query's best candidate (the same ranking per query, finite for any Alpha).</summary>
+public sealed record ExponentialFusion(string FusionName, double Alpha, bool RelativeToBest = false) : ScoreFusion
 {
     public override string Name => FusionName;
 
@@ -66,7 +70,9 @@ public sealed record ExponentialFusion(string FusionName, double Alpha) : ScoreF
     {
         if (!double.IsFinite(Alpha)) throw new ArgumentException($"ScoreFusion {Name}: alpha {Alpha} is not finite");
         var (st, ed) = logits.Probabilities();
-        return new SpanScores(st, ed, firstStage is null ? Neutral(logits, 1) : Keep(exp(firstStage * Alpha), valid, 0));
+        if (firstStage is null) return new SpanScores(st, ed, Neutral(logits, 1));
+        var s = RelativeToBest ? firstStage - Keep(firstStage, valid, double.NegativeInfinity).amax([1], keepdim: true) : firstStage;
+        return new SpanScores(st, ed, Keep(exp(s * Alpha), valid, 0));
     }
 }
 

@@ -37,6 +37,8 @@ public static class ModelRegistry
         Register<Baselines.Mee.MeeConfig, Baselines.Mee.MeeModel>(Baselines.Mee.MeeModel.KindName, c => new Baselines.Mee.MeeModel(c));
         Register<Baselines.Cal.CalConfig, Baselines.Cal.CalModel>(Baselines.Cal.CalModel.KindName, c => new Baselines.Cal.CalModel(c));
         Register<Baselines.Excl.ExclConfig, Baselines.Excl.ExclModel>(Baselines.Excl.ExclModel.KindName, c => new Baselines.Excl.ExclModel(c));
+        Register<Prem.PremRetrieverConfig, Prem.PremRetriever>(Prem.PremRetriever.KindName, c => new Prem.PremRetriever(c));
+        Register<Prem.PremLocalizerConfig, Prem.PremLocalizer>(Prem.PremLocalizer.KindName, c => new Prem.PremLocalizer(c));
     }
 
     private static readonly JsonSerializerOptions Write = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };

@@ -11,16 +11,24 @@ public static class MomentCharts
     {
         if (start.Count != end.Count) throw new ArgumentException($"start has {start.Count} clips, end has {end.Count}");
         var clips = Enumerable.Range(0, start.Count).ToArray();
-        double top = Math.Max(start.Max(), end.Max());
-        var shade = clips.Select(i => i >= gtStart && i <= gtEnd ? top : 0.0);
         var chart = CS.Chart.Combine(new[]
         {
-            CS.Chart.Area<int, double, string>(clips, shade, Name: "ground truth", Opacity: 0.25, LineWidth: 0),
+            GroundTruth(clips, gtStart, gtEnd, Math.Max(start.Max(), end.Max())),
             CS.Chart.Line<int, float, string>(clips, start, Name: "P(start)", ShowMarkers: true),
             CS.Chart.Line<int, float, string>(clips, end, Name: "P(end)", ShowMarkers: true),
         });
+        return OnClipAxis(chart, "probability", title);
+    }
+
+    /// <summary>The ground-truth clips [gtStart, gtEnd] shaded up to <paramref name="top"/>.</summary>
+    internal static GenericChart GroundTruth(int[] clips, int gtStart, int gtEnd, double top) =>
+        CS.Chart.Area<int, double, string>(clips, clips.Select(i => i >= gtStart && i <= gtEnd ? top : 0.0), Name: "ground truth", Opacity: 0.25, LineWidth: 0);
+
+    /// <summary>Clip index on x, <paramref name="yTitle"/> on y, and the title.</summary>
+    internal static GenericChart OnClipAxis(GenericChart chart, string yTitle, string title)
+    {
         chart = CS.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: "clip (1.5 s)");
-        return Chart.withTitle(title, null).Invoke(CS.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: "probability"));
+        return Chart.withTitle(title, null).Invoke(CS.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: yTitle));
     }
 
     /// <summary>Heatmap of modular word weights: one row per query stream, one column per word.</summary>

@@ -45,9 +45,25 @@ public class ScoreFusionTests
         Assert.Equal(name, fusion.Name);
         var first = tensor(new[] { 0.1f, 0.05f }).view(1, 2);
         var (p0, e0, p1, e1) = (Softmax(St, 0), Softmax(Ed, 0), Softmax(St, 3), Softmax(Ed, 3));
-        double[] v = [Math.Exp(alpha * 0.1f), Math.Exp(alpha * 0.05f)];
+        // PREM's term is relative to the query's best candidate (exp(100 s) overflows float32 above s = 0.89).
+        double best = name == "prem" ? 0.1f : 0;
+        double[] v = [Math.Exp(alpha * (0.1f - best)), Math.Exp(alpha * (0.05f - best))];
         AssertSpans(Expected((k, i, j) => (k == 0 ? p0[i] * e0[j] : p1[i] * e1[j]) * v[k]), fusion.Fuse(Logits(), first, null));
         Assert.Null(fusion.RankVideos(fusion.Fuse(Logits(), first, null), Window));
+    }
+
+    [Fact]
+    public void PremsVideoTermStaysFiniteForCosinesNearOneAndRanksAsExpOfSOverTau()
+    {
+        using var scope = NewDisposeScope();
+        // exp(100 * 0.95) overflows float32; relative to the query's best candidate it is 1, and the ratio is kept
+        var fused = ScoreFusion.Prem().Fuse(Logits(), tensor(new[] { 0.95f, 0.9f }).view(1, 2), tensor(new[] { true, true }).view(1, 2));
+        Assert.True(fused.Video.isfinite().all().item<bool>());
+        Assert.Equal(1f, fused.Video[0, 0].item<float>());
+        Assert.Equal(Math.Exp(100 * (0.9f - 0.95f)), fused.Video[0, 1].item<float>(), 1e-6);
+        // a removed slot neither counts as the best nor scores
+        var ragged = ScoreFusion.Prem().Fuse(Logits(), tensor(new[] { 0.2f, 0.99f }).view(1, 2), tensor(new[] { true, false }).view(1, 2));
+        Assert.Equal(new[] { 1f, 0f }, ragged.Video.data<float>().ToArray());
     }
 
     [Fact]

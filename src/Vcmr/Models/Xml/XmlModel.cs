@@ -90,7 +90,7 @@ public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITraina
         else
             (sub_st_predictor, sub_ed_predictor) = (SpanFilter(config.ConvKernelSize), SpanFilter(config.ConvKernelSize));
         RegisterComponents();
-        InitWeights();
+        BertInit.Apply(this, Config.InitializerRange); // the reference's init_weights
     }
 
     public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
@@ -99,29 +99,6 @@ public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITraina
     private BertAttention Encoder() => new(Config.HiddenSize, Config.Heads, Config.Dropout);
 
     private static Conv1d SpanFilter(int k) => nn.Conv1d(1, 1, k, padding: k / 2, bias: false);
-
-    // Reference init: Linear/Embedding N(0, range), biases 0, LayerNorm (1, 0); Conv1d keeps torch's default.
-    private void InitWeights()
-    {
-        using var _ = no_grad();
-        foreach (var (_, m) in named_modules())
-        {
-            switch (m)
-            {
-                case Linear l:
-                    nn.init.normal_(l.weight!, 0, Config.InitializerRange);
-                    if (l.bias is not null) nn.init.zeros_(l.bias);
-                    break;
-                case Embedding e:
-                    nn.init.normal_(e.weight!, 0, Config.InitializerRange);
-                    break;
-                case LayerNorm n:
-                    nn.init.ones_(n.weight!);
-                    nn.init.zeros_(n.bias!);
-                    break;
-            }
-        }
-    }
 
     /// <summary>(q_v, q_s), each (N, D): the query's vector for the video and the subtitle stream.</summary>
     public (Tensor Video, Tensor Sub) EncodeQuery(QueryBatch queries)
@@ -216,39 +193,16 @@ public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITraina
 
     public Tensor ScoreVideos(EncodedQueries queries, XmlEncodedContext encoded) => VideoScores(queries[VideoQuery], queries[SubQuery], encoded);
 
-    private static Tensor? ShallowForScoring(Tensor? feat1, Tensor mask) => feat1 is null ? null
-        : where(mask.unsqueeze(2) > 0, nn.functional.normalize(feat1, dim: -1), nn.functional.normalize(feat1[.., ..1], dim: -1));
-
-    /// <summary>Bytes of one (Nq, videos * L) cosine block of the VR product. Measured at TVR val scale (2,000-query
-    /// batches): blocks of 13-26 MB ran at ~90 % of the GEMM rate, 51-102 MB at a third of it, since the max over
-    /// clips then reads the block back from memory instead of cache.</summary>
-    private const long ScoreBlockBytes = 16L << 20;
+    private static Tensor? ShallowForScoring(Tensor? feat1, Tensor mask) => feat1 is null ? null : MaxClipCosine.Prepare(feat1, mask);
 
     /// <summary>(Nq, Nv): mean over streams of max over clips of cos(q_m, feat1_m[t]).</summary>
     public Tensor VideoScores(Tensor qv, Tensor qs, XmlEncodedContext encoded)
     {
         using var scope = NewDisposeScope();
         var streams = new List<Tensor>();
-        if (encoded.Feat1Video is not null) streams.Add(StreamScore(qv, encoded.Feat1Video));
-        if (encoded.Feat1Sub is not null) streams.Add(StreamScore(qs, encoded.Feat1Sub));
+        if (encoded.Feat1Video is not null) streams.Add(MaxClipCosine.Scores(qv, encoded.Feat1Video));
+        if (encoded.Feat1Sub is not null) streams.Add(MaxClipCosine.Scores(qs, encoded.Feat1Sub));
         return (stack(streams).sum(dim: 0) / streams.Count).MoveToOuterDisposeScope();
-    }
-
-    // feat1 is unit-norm with padded clips repeating clip 0 (EncodeContext), so the max over a video's clips needs no
-    // mask: per chunk of videos one GEMM (Nq, D) x (D, chunk * L), its block small enough to stay in cache for the max.
-    private static Tensor StreamScore(Tensor q, Tensor feat1)
-    {
-        var qn = nn.functional.normalize(q, dim: -1);
-        var chunks = new List<Tensor>();
-        long videos = Math.Max(1, ScoreBlockBytes / (sizeof(float) * q.shape[0] * feat1.shape[1]));
-        for (long v = 0; v < feat1.shape[0]; v += videos)
-        {
-            using var scope = NewDisposeScope(); // the block is freed before the next one
-            long n = Math.Min(videos, feat1.shape[0] - v);
-            var cos = mm(qn, feat1.narrow(0, v, n).reshape(-1, feat1.shape[^1]).t());
-            chunks.Add(cos.view(q.shape[0], n, feat1.shape[1]).amax(2).MoveToOuterDisposeScope());
-        }
-        return cat(chunks, 1);
     }
 
     public MomentLogits Localize(EncodedQueries queries, XmlEncodedContext encoded, Tensor candidates)
