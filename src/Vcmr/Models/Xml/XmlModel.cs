@@ -90,7 +90,7 @@ public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITraina
         else
             (sub_st_predictor, sub_ed_predictor) = (SpanFilter(config.ConvKernelSize), SpanFilter(config.ConvKernelSize));
         RegisterComponents();
-        InitWeights();
+        BertInit.Apply(this, Config.InitializerRange);
     }
 
     public (int? Video, int Text, string VideoKey, string TextKey) FeatureWidths =>
@@ -99,29 +99,6 @@ public sealed class XmlModel : nn.Module, IVcmrModel<XmlEncodedContext>, ITraina
     private BertAttention Encoder() => new(Config.HiddenSize, Config.Heads, Config.Dropout);
 
     private static Conv1d SpanFilter(int k) => nn.Conv1d(1, 1, k, padding: k / 2, bias: false);
-
-    // Reference init: Linear/Embedding N(0, range), biases 0, LayerNorm (1, 0); Conv1d keeps torch's default.
-    private void InitWeights()
-    {
-        using var _ = no_grad();
-        foreach (var (_, m) in named_modules())
-        {
-            switch (m)
-            {
-                case Linear l:
-                    nn.init.normal_(l.weight!, 0, Config.InitializerRange);
-                    if (l.bias is not null) nn.init.zeros_(l.bias);
-                    break;
-                case Embedding e:
-                    nn.init.normal_(e.weight!, 0, Config.InitializerRange);
-                    break;
-                case LayerNorm n:
-                    nn.init.ones_(n.weight!);
-                    nn.init.zeros_(n.bias!);
-                    break;
-            }
-        }
-    }
 
     /// <summary>(q_v, q_s), each (N, D): the query's vector for the video and the subtitle stream.</summary>
     public (Tensor Video, Tensor Sub) EncodeQuery(QueryBatch queries)
