@@ -17,11 +17,14 @@ internal static class CommandLine
     /// <summary>A bug in the suite: the message names the exception; please report it.</summary>
     public const int InternalError = 3;
 
-    public static int Run(string[] args, TextWriter console)
+    /// <param name="terminal">the console is a terminal (not redirected): long commands redraw a progress bar in place
+    /// instead of writing plain lines.</param>
+    public static int Run(string[] args, TextWriter console, bool terminal = false)
     {
         var root = new RootCommand("vcmr: video corpus moment retrieval tools (TVR formats). Exit codes: 0 done, 1 bad input or usage, 3 internal error.")
         {
             EvalCommand.Create(console), RetrievalEvalCommand.Create(console), ConvertCommand.Create(console), SynthCommand.Create(console),
+            TrainCommand.Create(console, terminal), InferCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -56,6 +59,19 @@ internal static class CommandLine
             return InputError;
         }
     }
+
+    /// <summary>An option with a default value (shown in --help).</summary>
+    public static Option<T> WithDefault<T>(string name, T fallback, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+
+    /// <summary>The required <c>--corpus</c> folder of the commands that read a corpus.</summary>
+    public static Option<DirectoryInfo> CorpusOption() => new("--corpus")
+    {
+        Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true,
+    };
+
+    /// <summary>The <c>--device</c> option (<see cref="Runtime.TorchDevice.Resolve"/>).</summary>
+    public static Option<string?> DeviceOption() => new("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };
 
     /// <summary>Throws naming <paramref name="option"/> unless <paramref name="file"/> is an existing file.</summary>
     public static void CheckInput(FileInfo file, string option)

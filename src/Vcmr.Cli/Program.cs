@@ -1,1 +1,1 @@
-return Vcmr.Cli.CommandLine.Run(args, Console.Out);
+return Vcmr.Cli.CommandLine.Run(args, Console.Out, terminal: !Console.IsOutputRedirected);

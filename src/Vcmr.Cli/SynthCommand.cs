@@ -12,14 +12,14 @@ internal static class SynthCommand
     {
         var defaults = new SynthOptions();
         var output = new Option<DirectoryInfo>("--out") { Description = "folder of the corpus (reused when its manifest has the same options)", Required = true };
-        var train = Int("--train-videos", defaults.TrainVideos, "videos in the train split");
-        var val = Int("--val-videos", defaults.ValVideos, "videos in the val split (TVR val: 2179)");
-        var test = Int("--test-videos", defaults.TestVideos, "videos in the test_public split");
-        var queries = Int("--queries-per-video", defaults.QueriesPerVideo, "queries per video (TVR: 5)");
-        var videoDim = Int("--video-dim", defaults.VideoDim, "video clip feature width (ResNet+I3D: 3072)");
-        var textDim = Int("--text-dim", defaults.TextDim, "subtitle clip / query token feature width (RoBERTa: 768)");
-        var seed = Int("--seed", defaults.Seed, "generator seed");
-        var noise = new Option<float>("--noise") { Description = "norm of the Gaussian noise added to each feature row", DefaultValueFactory = _ => defaults.Noise };
+        var train = CommandLine.WithDefault("--train-videos", defaults.TrainVideos, "videos in the train split");
+        var val = CommandLine.WithDefault("--val-videos", defaults.ValVideos, "videos in the val split (TVR val: 2179)");
+        var test = CommandLine.WithDefault("--test-videos", defaults.TestVideos, "videos in the test_public split");
+        var queries = CommandLine.WithDefault("--queries-per-video", defaults.QueriesPerVideo, "queries per video (TVR: 5)");
+        var videoDim = CommandLine.WithDefault("--video-dim", defaults.VideoDim, "video clip feature width (ResNet+I3D: 3072)");
+        var textDim = CommandLine.WithDefault("--text-dim", defaults.TextDim, "subtitle clip / query token feature width (RoBERTa: 768)");
+        var seed = CommandLine.WithDefault("--seed", defaults.Seed, "generator seed");
+        var noise = CommandLine.WithDefault("--noise", defaults.Noise, "norm of the Gaussian noise added to each feature row");
         var command = new Command("synth", "Write a synthetic TVR-format corpus (annotations, video index, subtitles, HDF5 features) at a given size.")
         {
             output, train, val, test, queries, videoDim, textDim, noise, seed,
@@ -32,9 +32,6 @@ internal static class SynthCommand
         }, console));
         return command;
     }
-
-    private static Option<int> Int(string name, int fallback, string description) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
 
     internal static int Run(DirectoryInfo output, SynthOptions options, TextWriter console) => CommandLine.Guard(console, () =>
     {

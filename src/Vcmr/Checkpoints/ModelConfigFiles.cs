@@ -1,56 +1,45 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Vcmr.Data;
-using Vcmr.Models.Xml;
+using Vcmr.Models;
 
 namespace Vcmr.Checkpoints;
 
 /// <summary>
-/// Model configs in JSON: the suite's description <c>{"model": "xml", "config": {...}}</c> (what checkpoints and
-/// config.json hold, XmlConfig's property names) and the reference's model_cfg keys (train.py's names: hidden_size,
-/// ctx_mode, ...). A config file may hold either; unknown keys are errors naming them.
+/// Model configs in JSON: the suite's description <c>{"model": kind, "config": {...}}</c> (what checkpoints and
+/// config.json hold; read by <see cref="ModelRegistry.Parse"/>, config record property names) or a reference's model_cfg
+/// keys (train.py's names: hidden_size, ctx_mode, ...; read by the kind's <see cref="ReferenceMapping"/>). Unknown keys
+/// are errors naming them.
 /// </summary>
 public static class ModelConfigFiles
 {
-    private static readonly JsonSerializerOptions Strict = new()
-    {
-        Converters = { new JsonStringEnumConverter() },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     /// <summary>Reads a config file (<c>--config</c>): a suite description or a reference model_cfg.</summary>
-    public static XmlConfig Read(string path)
+    /// <param name="kind">the model kind, when the user named one: a reference model_cfg is read as that kind's, and a
+    /// suite description of another kind is an error.</param>
+    public static ModelSpec Read(string path, string? kind = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"config file {path} does not exist", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, kind);
     }
 
     /// <summary>Parses a suite description or a reference model_cfg; <paramref name="source"/> starts every error.</summary>
-    public static XmlConfig Parse(string json, string source)
+    public static ModelSpec Parse(string json, string source, string? kind = null)
     {
-        return JsonFields.ReadObject(json, source, root =>
-            root.TryGetProperty("model", out var kind) && root.TryGetProperty("config", out var config)
-                ? ParseSuite(kind, config, source)
-                : XmlReference.FromModelCfg(ToPyDict(root), source));
-    }
-
-    private static XmlConfig ParseSuite(JsonElement kind, JsonElement config, string source)
-    {
-        if (kind.ValueKind != JsonValueKind.String || kind.GetString() != "xml")
-            throw new DataFormatException($"{source}: model kind {kind} is not supported (known: \"xml\")");
+        var root = JsonFields.ReadObject(json, source, root => root.TryGetProperty("model", out _) && root.TryGetProperty("config", out _)
+            ? (PyDict?)null : ToPyDict(root));
+        if (root is not null) return ReferenceMappings.Spec(ReferenceFile.Config(source, root), kind);
+        ModelKind registered;
+        object config;
         try
         {
-            var parsed = config.Deserialize<XmlConfig>(Strict) ?? throw new DataFormatException($"{source}: \"config\" is null");
-            return parsed.Validate();
+            (registered, config) = ModelRegistry.Parse(json, source);
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
-            throw new DataFormatException($"{source}: the XML config is not valid: {e.Message}", e);
+            throw new DataFormatException(e.Message, e);
         }
-        catch (ArgumentException e)
-        {
-            throw new DataFormatException($"{source}: {e.Message}", e);
-        }
+        if (kind is not null && kind != registered.Name)
+            throw new DataFormatException($"{source} describes a '{registered.Name}' model, not '{kind}'");
+        return new ModelSpec(registered.Name, config);
     }
 
     /// <summary>A JSON object as the Python dict json.loads would give (integers as long, other numbers as double).</summary>

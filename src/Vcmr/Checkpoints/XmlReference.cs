@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Vcmr.Data;
 using Vcmr.Models.Xml;
 using static TorchSharp.torch;
@@ -9,10 +10,36 @@ namespace Vcmr.Checkpoints;
 /// How the reference XML (jayleicn/TVRetrieval, baselines/crossmodal_moment_localization) describes a model: the
 /// <c>model_cfg</c> EasyDict that train.py saves beside the state dict, mapped to and from <see cref="XmlConfig"/>,
 /// and the one state-dict entry the reference has and the suite does not (model_xml.py always creates
-/// <c>modular_vector_mapping</c>, even with --no_modular, where it is unused).
+/// <c>modular_vector_mapping</c>, even with --no_modular, where it is unused). <see cref="Mapping"/> is what
+/// <see cref="ModelFiles"/> reads and writes XML's reference files through.
 /// </summary>
 public static class XmlReference
 {
+    /// <summary>XML's entry in <see cref="ReferenceMappings"/>.</summary>
+    public sealed class Mapping : ReferenceMapping<XmlConfig, XmlModel>
+    {
+        // model_cfg keys only XML's train.py saves, and the first-layer names of its state dict
+        private static readonly string[] OwnKeys = ["cross_att", "merge_two_stream", "span_predictor_type", "n_heads", "lw_neg_ctx", "no_modular"];
+
+        public override string Kind => XmlModel.KindName;
+        public override string Reference => "XML, jayleicn/TVRetrieval baselines/crossmodal_moment_localization";
+        public override bool Recognizes(ReferenceFile file) => OwnKeys.Any(file.HasCfgKey)
+            || (file.HasTensorUnder("query_pos_embed.") && (file.HasTensorUnder("video_encoder1.") || file.HasTensorUnder("sub_encoder1.")));
+        public override XmlConfig Config(ReferenceFile file) => FromModelCfg(file.RequireModelCfg(), file.Path);
+        public override PyDict ToModelCfg(XmlConfig config) => XmlReference.ToModelCfg(config);
+        public override IReadOnlyDictionary<string, Tensor> ToReference(XmlModel model) => ToReferenceStateDict(model);
+        public override IReadOnlyDictionary<string, Tensor> FromReference(IReadOnlyDictionary<string, Tensor> tensors, XmlConfig config) =>
+            FromReferenceStateDict(tensors, config);
+        public override string Summary(XmlConfig config) => XmlReference.Summary(config);
+    }
+
+    /// <summary>A one-line description of a config, for messages.</summary>
+    public static string Summary(XmlConfig c) => new StringBuilder()
+        .Append($"{c.ContextMode}{(c.UseTef ? "+tef" : "")}, hidden {c.HiddenSize}, {c.Heads} heads, visual {c.VisualDim}, text {c.TextDim}")
+        .Append(c.UsesCrossAttention ? ", cross-attention" : "").Append(c.Modular ? ", modular" : ", max-pooled query")
+        .Append(c.StackedConvKernelSizes is { } k ? $", stacked ConvSE [{string.Join(", ", k)}]" : $", ConvSE {c.ConvKernelSize}")
+        .ToString();
+
     private const string ModularWeight = "modular_vector_mapping.weight";
 
     // model_cfg keys that do not change XML's computation: RNN-encoder options, the unused positional-encoding type,

@@ -17,12 +17,22 @@ public static class PipelineEvaluation
     public static VcmrResult Evaluate(this VcmrPipeline pipeline, TvrData data, string split, IReadOnlyList<TvrQuery>? queries = null,
         int corpusBatchSize = 64)
     {
+        queries ??= data.Queries(split);
+        var submission = pipeline.Submit(data, split, queries, corpusBatchSize);
+        return new VcmrResult(submission, TvrMetrics.Evaluate(submission, queries));
+    }
+
+    /// <summary>Corpus-level inference on <paramref name="split"/>, NMS and cut as the pipeline's options say: the
+    /// submission, for any split (SVMR only where the queries have ground truth). Feature widths are checked first.</summary>
+    /// <param name="queries">the queries to answer (default: all of the split).</param>
+    public static Submission Submit(this VcmrPipeline pipeline, TvrData data, string split, IReadOnlyList<TvrQuery>? queries = null,
+        int corpusBatchSize = 64)
+    {
         foreach (var widths in pipeline.Models.OfType<IFeatureWidths>()) data.RequireWidths(widths);
         queries ??= data.Queries(split);
         var raw = pipeline.Run(data.VideoCorpus(split, corpusBatchSize), data.QueryBatches(queries, pipeline.Options.QueryBatchSize),
             TvrData.InferenceQueries(queries), data.Index.Video2Idx(split));
-        var submission = VcmrPipeline.Finish(raw, pipeline.Options);
-        return new VcmrResult(submission, TvrMetrics.Evaluate(submission, queries));
+        return VcmrPipeline.Finish(raw, pipeline.Options);
     }
 
     /// <summary>The first stage's <paramref name="topK"/> videos for every query of <paramref name="split"/> (raw scores,

@@ -40,8 +40,11 @@ public static class VcmrExperiment
     /// <param name="progress">called after every step and every validation (console lines, a notebook's display handle).</param>
     /// <param name="resumeFrom">a last.ckpt to continue from (same kind and config), or null to start fresh.</param>
     /// <param name="stopEpoch">stop before this epoch as an interrupted run would (the schedule still plans all epochs).</param>
+    /// <param name="epochEnd">called with each epoch's record once it is validated, before its checkpoints are written
+    /// (a front end saves its metrics there).</param>
     public static TrainingHistory Train<TBatch>(torch.nn.Module model, IBatchSource<TBatch> batches, TrainingLoss<TBatch> loss,
-        Validation validation, TrainerOptions trainer, Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null)
+        Validation validation, TrainerOptions trainer, Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null,
+        Action<EpochRecord>? epochEnd = null)
         where TBatch : ITrainingBatch
     {
         var run = new Trainer<TBatch>(model, batches, loss, trainer);
@@ -68,8 +71,10 @@ public static class VcmrExperiment
             var metrics = validation.Run();
             double n = Math.Max(count, 1);
             double score = validation.Stop.Score(metrics);
-            history.Add(new EpochRecord(epoch, lossSum / n, sums.Select(kv => new LossPart(kv.Key, kv.Value.Sum / n, kv.Value.Weight, kv.Value.Label)).ToList(),
-                speedSum / n, clock.Elapsed.TotalSeconds, metrics, score));
+            var record = new EpochRecord(epoch, lossSum / n, sums.Select(kv => new LossPart(kv.Key, kv.Value.Sum / n, kv.Value.Weight, kv.Value.Label)).ToList(),
+                speedSum / n, clock.Elapsed.TotalSeconds, metrics, score);
+            history.Add(record);
+            epochEnd?.Invoke(record);
             (lossSum, speedSum, count) = (0, 0, 0);
             sums.Clear();
             clock.Restart();
@@ -80,16 +85,10 @@ public static class VcmrExperiment
     }
 
     /// <summary>A one-network VCMR model (XML) trained on paired in-batch batches of <see cref="ExperimentOptions.TrainSplit"/>
-    /// with its own loss, validated each epoch by its whole pipeline on <see cref="ExperimentOptions.ValSplit"/>.</summary>
+    /// with its own loss, validated each epoch by its whole pipeline on <see cref="ExperimentOptions.ValSplit"/>
+    /// (<see cref="AnyModel"/>.Plan).</summary>
     public static TrainingHistory Train<TIndex>(IVcmrModel<TIndex> model, TvrData data, ExperimentOptions options,
-        Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null) where TIndex : IDisposable
-    {
-        options.Validate();
-        if (model is not torch.nn.Module module || model is not ITrainable<TrainingBatch> trainable)
-            throw new ArgumentException($"{model.GetType().Name} must be a torch module trained on paired batches (ITrainable<TrainingBatch>)", nameof(model));
-        if (model is IFeatureWidths widths) data.RequireWidths(widths);
-        var batches = new PairedBatches(data, options.TrainSplit, options.BatchSize, options.Trainer.Seed);
-        var validation = Validation.Vcmr(VcmrPipeline.For(model, options.Inference), data, options.ValSplit, options.Stop);
-        return Train(module, batches, trainable.Loss, validation, options.Trainer, progress, resumeFrom, stopEpoch);
-    }
+        Action<TrainingProgress>? progress = null, string? resumeFrom = null, int? stopEpoch = null) where TIndex : IDisposable =>
+        AnyModel.Plan(model as torch.nn.Module ?? throw new ArgumentException($"{model.GetType().Name} is not a torch module", nameof(model)), data, options)
+            .Run(progress, resumeFrom, stopEpoch);
 }

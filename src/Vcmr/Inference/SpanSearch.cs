@@ -63,7 +63,8 @@ public static class SpanSearch
         int width = options.MaxSpan - options.MinSpan;
         var band = Band(s, options);
         int top = (int)Math.Min(options.MaxBeforeNms, k * l * width);
-        var (values, flat) = band.view(nq, -1).topk(top, dim: 1);
+        // reshape: the product takes its layout from the unfolded window, which is not contiguous when MaxSpan exceeds L
+        var (values, flat) = band.reshape(nq, -1).topk(top, dim: 1);
         var v = values.cpu().data<float>().ToArray();
         var f = flat.cpu().data<long>().ToArray();
         float floor = s.Additive ? AdditiveFloor : 0;

@@ -60,7 +60,7 @@ public class ModelFilesTests
             string path = Path.Combine(dir, file);
             ModelFiles.Save(model, path, format, epoch: 7, stateDictOnly);
             Assert.Equal(format, ModelFiles.Detect(path));
-            var loaded = ModelFiles.Load(path, stateDictOnly ? model.Config : null);
+            var loaded = ModelFiles.Load<XmlModel>(path, stateDictOnly ? ModelSpec.Of(model) : null);
             using var back = loaded.Model;
             AssertSameWeights(model, back);
             Assert.Equal(stateDictOnly ? null : 7, loaded.Epoch);
@@ -92,7 +92,7 @@ public class ModelFilesTests
         ModelFiles.Save(model, path, WeightFormat.Safetensors);
         // wider hidden size: every hidden-sized tensor is mis-shaped; one stream: the other stream's are unexpected
         var wider = XmlModelTests.Tiny with { HiddenSize = 24 };
-        var e = Assert.Throws<DataFormatException>(() => ModelFiles.Load(path, wider));
+        var e = Assert.Throws<DataFormatException>(() => ModelFiles.Load(path, ModelSpec.Of(wider)));
         Assert.StartsWith(path, e.Message);
         using var other = new XmlModel(wider);
         var misShaped = model.state_dict().Where(kv => !kv.Value.shape.SequenceEqual(other.state_dict()[kv.Key].shape)).Select(kv => kv.Key).ToList();
@@ -100,7 +100,7 @@ public class ModelFilesTests
         foreach (var name in misShaped) Assert.Contains($"    {name}: file ", e.Message);
 
         var videoOnly = XmlModelTests.Tiny with { ContextMode = ContextMode.Video };
-        e = Assert.Throws<DataFormatException>(() => ModelFiles.Load(path, videoOnly));
+        e = Assert.Throws<DataFormatException>(() => ModelFiles.Load(path, ModelSpec.Of(videoOnly)));
         using var single = new XmlModel(videoOnly);
         var unexpected = model.state_dict().Keys.Except(single.state_dict().Keys).ToList();
         var missing = single.state_dict().Keys.Except(model.state_dict().Keys).ToList();
@@ -152,8 +152,8 @@ public class ModelFilesTests
         string suite = Path.Combine(dir, "config.json"), reference = Path.Combine(dir, "model_cfg.json");
         File.WriteAllText(suite, ModelRegistry.Describe(model));
         File.WriteAllText(reference, ModelConfigFiles.ToJson(XmlReference.ToModelCfg(XmlModelTests.Tiny)));
-        Assert.Equal(XmlModelTests.Tiny, ModelConfigFiles.Read(suite));
-        Assert.Equal(XmlModelTests.Tiny, ModelConfigFiles.Read(reference));
+        Assert.Equal(new ModelSpec(XmlModel.KindName, XmlModelTests.Tiny), ModelConfigFiles.Read(suite));
+        Assert.Equal(new ModelSpec(XmlModel.KindName, XmlModelTests.Tiny), ModelConfigFiles.Read(reference));
 
         File.WriteAllText(suite, ModelRegistry.Describe(model).Replace("\"HiddenSize\"", "\"HiddenSise\""));
         var e = Assert.Throws<DataFormatException>(() => ModelConfigFiles.Read(suite));
@@ -205,8 +205,8 @@ public class ModelFilesTests
         root["model"] = prefixed;
         string path = Path.Combine(TempDir(), "parallel.ckpt");
         TorchFile.Write(path, root);
-        using var a = ModelFiles.Load(path).Model;
-        using var b = ModelFiles.Load(XmlParityTests.Fixture("xml-video-sub.ckpt")).Model;
+        using var a = ModelFiles.Load<XmlModel>(path).Model;
+        using var b = ModelFiles.Load<XmlModel>(XmlParityTests.Fixture("xml-video-sub.ckpt")).Model;
         AssertSameWeights(b, a);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vcmr.Checkpoints;
 using Vcmr.Data;
+using Vcmr.Models.Xml;
 using Vcmr.Tests.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ public class ReferenceExportTests(ITestOutputHelper output)
 
         string dir = ModelFilesTests.TempDir();
         using var fixture = SafetensorsFile.Read(XmlParityTests.Fixture(name + ".safetensors"));
-        var config = ModelFiles.Load(XmlParityTests.Fixture(name + ".ckpt")).Model.Config;
+        var config = ModelFiles.Load<XmlModel>(XmlParityTests.Fixture(name + ".ckpt")).Model.Config;
         using var model = ModelFilesTests.Perturbed(config, 11); // the suite's own weights, not the reference's
         model.eval();
         using var scope = NewDisposeScope();

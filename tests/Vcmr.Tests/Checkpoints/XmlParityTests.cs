@@ -49,7 +49,7 @@ public class XmlParityTests(ITestOutputHelper output)
 
     private static Case Load(string name)
     {
-        var model = ModelFiles.Load(Fixture(name + ".ckpt")).Model;
+        var model = ModelFiles.Load<XmlModel>(Fixture(name + ".ckpt")).Model;
         model.eval();
         return new Case { Model = model, Data = SafetensorsFile.Read(Fixture(name + ".safetensors")) };
     }
@@ -108,8 +108,8 @@ public class XmlParityTests(ITestOutputHelper output)
     [Fact]
     public void LegacyAndZipReferenceCheckpointsLoadTheSameWeights()
     {
-        var zip = ModelFiles.Load(Fixture("xml-video-sub.ckpt"));
-        var legacy = ModelFiles.Load(Fixture("xml-video-sub-legacy.ckpt"));
+        var zip = ModelFiles.Load<XmlModel>(Fixture("xml-video-sub.ckpt"));
+        var legacy = ModelFiles.Load<XmlModel>(Fixture("xml-video-sub-legacy.ckpt"));
         using var a = zip.Model;
         using var b = legacy.Model;
         Assert.Equal((11, 11), (zip.Epoch, legacy.Epoch));

@@ -1,6 +1,7 @@
 using Vcmr.Checkpoints;
 using Vcmr.Cli;
 using Vcmr.Data;
+using Vcmr.Models.Xml;
 using Vcmr.Tests.Checkpoints;
 
 namespace Vcmr.Tests.Cli;
@@ -37,7 +38,7 @@ public class ConvertCommandTests
         var console = new StringWriter();
         var stateDict = new FileInfo(Path.Combine(dir, "sd.pt"));
         var config = new FileInfo(Path.Combine(dir, "model_cfg.json"));
-        using (var loaded = ModelFiles.Load(XmlParityTests.Fixture("xml-sub-tef-lse.ckpt")).Model)
+        using (var loaded = ModelFiles.Load<XmlModel>(XmlParityTests.Fixture("xml-sub-tef-lse.ckpt")).Model)
         {
             ModelFiles.Save(loaded, stateDict.FullName, WeightFormat.PyTorch, stateDictOnly: true);
             File.WriteAllText(config.FullName, ModelConfigFiles.ToJson(XmlReference.ToModelCfg(loaded.Config)));
@@ -56,7 +57,9 @@ public class ConvertCommandTests
         { "text", null, "is not a model file" },
         { "ambiguous", null, "give --to suite or --to pytorch" },
         { "missing", null, "does not exist" },
-        { "wrong-config", "config", "does not fit the XML model" },
+        { "wrong-config", "config", "does not fit the 'xml' model" },
+        { "unrecognised-config", "config", "give the model kind (--kind)" },
+        { "unknown-kind", null, "--kind 'hero' is not a registered model kind" },
     };
 
     [Theory]
@@ -81,11 +84,12 @@ public class ConvertCommandTests
         }
         var output = new FileInfo(Path.Combine(dir, kind == "ambiguous" ? "out.ckpt" : "out.safetensors"));
         var console = new StringWriter();
-        Assert.Equal(1, ConvertCommand.Run(new FileInfo(input), output, null, config, false, console));
+        string? modelKind = kind switch { "wrong-config" => "xml", "unknown-kind" => "hero", _ => null };
+        Assert.Equal(1, ConvertCommand.Run(new FileInfo(input), output, null, config, false, console, modelKind));
         string text = console.ToString();
         Assert.StartsWith("error: ", text);
         Assert.Contains(expected, text);
-        Assert.Contains(kind == "ambiguous" ? output.FullName : input, text);
+        if (kind != "unknown-kind") Assert.Contains(kind == "ambiguous" ? output.FullName : kind == "unrecognised-config" ? config!.FullName : input, text);
         Assert.False(output.Exists);
         Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
     }

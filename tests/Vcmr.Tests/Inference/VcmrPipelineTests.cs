@@ -159,6 +159,23 @@ public class VcmrPipelineTests
     }
 
     [Fact]
+    public void SpanSearchTakesEverySpanWhenTheWindowIsLongerThanTheVideos()
+    {
+        // CONQUER's window (0..24 clips) over 4-clip videos, two queries of three candidates: every span i <= j counts
+        var rng = new Random(3);
+        using var st = tensor(Enumerable.Range(0, 24).Select(_ => (float)rng.NextDouble()).ToArray()).view(2, 3, 4);
+        using var ed = tensor(Enumerable.Range(0, 24).Select(_ => (float)rng.NextDouble()).ToArray()).view(2, 3, 4);
+        using var video = ones(2, 3);
+        var top = SpanSearch.Top(new SpanScores(st, ed, video), CorpusInferenceOptions.Conquer with { MaxBeforeNms = 200 });
+        for (int q = 0; q < 2; q++)
+        {
+            var expected = (from v in Enumerable.Range(0, 3) from i in Enumerable.Range(0, 4) from j in Enumerable.Range(i, 4 - i)
+                            select st[q, v, i].item<float>() * ed[q, v, j].item<float>()).OrderByDescending(x => x).ToList();
+            Assert.Equal(expected, top[q].Select(s => s.Score));
+        }
+    }
+
+    [Fact]
     public void AVideoMissingFromVideo2IdxIsNamed()
     {
         using var model = new XmlModel(Tiny);

@@ -1,0 +1,114 @@
+using TorchSharp;
+using System.CommandLine;
+using Vcmr.Checkpoints;
+using Vcmr.Data;
+using Vcmr.Experiments;
+using Vcmr.Inference;
+using Vcmr.Models;
+using Vcmr.Runtime;
+using static TorchSharp.torch;
+
+namespace Vcmr.Cli;
+
+/// <summary>What <c>vcmr infer</c> was asked to do.</summary>
+internal sealed record InferArgs(FileInfo Checkpoint, DirectoryInfo Corpus, FileInfo Out)
+{
+    public string Split { get; init; } = "val";
+    public FileInfo? Config { get; init; }
+    public string? Kind { get; init; }
+    /// <summary>The first stage of a second-stage-only model: a retriever's model file, or a ranklist folder (LMDB).</summary>
+    public string? FirstStage { get; init; }
+    public double? Nms { get; init; }
+    public string? Device { get; init; }
+}
+
+/// <summary>
+/// <c>vcmr infer --checkpoint FILE --corpus DIR --out submission.json [--split val|test_public|train]</c>: a split of a
+/// corpus folder to a TVR submission file with the model's pipeline and its kind's inference preset. The checkpoint is
+/// a suite checkpoint, a reference training checkpoint (torch.save) or safetensors, read as <c>vcmr convert</c> reads
+/// it; a first stage alone (a retriever) writes the VR list only.
+/// </summary>
+internal static class InferCommand
+{
+    public static Command Create(TextWriter console)
+    {
+        var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "model file: a suite checkpoint (best.ckpt), a reference training checkpoint (torch.save) or safetensors", Required = true };
+        var corpus = CommandLine.CorpusOption();
+        var output = new Option<FileInfo>("--out") { Description = "submission JSON to write (whole or not at all)", Required = true };
+        var split = CommandLine.WithDefault("--split", "val", "split to answer: val, test_public or train");
+        var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
+        var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
+        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format)" };
+        var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default: the kind's preset, off for XML)" };
+        var device = CommandLine.DeviceOption();
+        var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
+        {
+            checkpoint, corpus, output, split, config, kind, firstStage, nms, device,
+        };
+        command.SetAction(parse => Run(new InferArgs(parse.GetValue(checkpoint)!, parse.GetValue(corpus)!, parse.GetValue(output)!)
+        {
+            Split = parse.GetValue(split)!, Config = parse.GetValue(config), Kind = parse.GetValue(kind), FirstStage = parse.GetValue(firstStage),
+            Nms = parse.GetValue(nms), Device = parse.GetValue(device),
+        }, console));
+        return command;
+    }
+
+    internal static int Run(InferArgs args, TextWriter console) => CommandLine.Guard(console, () =>
+    {
+        KindOption.Check(args.Kind);
+        if (args.Nms is { } thd && !(thd is > 0 and < 1)) throw new ArgumentException($"--nms {thd}: an IoU threshold is in (0, 1)");
+        CommandLine.CheckInput(args.Checkpoint, "--checkpoint");
+        if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
+        if (args.FirstStage != null && !File.Exists(args.FirstStage) && !Directory.Exists(args.FirstStage))
+            throw new IOException($"--first-stage {Path.GetFullPath(args.FirstStage)}: does not exist");
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Split);
+        var inputs = CorpusFolder.Files(corpus, [args.Split]).Select(f => (new FileInfo(f), "--corpus")).Append((args.Checkpoint, "--checkpoint")).ToList();
+        if (args.Config != null) inputs.Add((args.Config, "--config"));
+        if (args.FirstStage != null && File.Exists(args.FirstStage)) inputs.Add((new FileInfo(args.FirstStage), "--first-stage"));
+        CommandLine.CheckOutput(args.Out, "--out", [.. inputs]);
+
+        var device = TorchDevice.Resolve(args.Device);
+        var userConfig = args.Config is null ? null : ModelConfigFiles.Read(args.Config.FullName, args.Kind);
+        var loaded = ModelFiles.Load(args.Checkpoint.FullName, userConfig, args.Kind);
+        using var model = loaded.Model;
+        model.to(device).eval();
+        if (args.FirstStage is null && AnyModel.IsLocalizer(model) && !AnyModel.IsRetriever(model))
+            throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
+                "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
+        if (args.FirstStage is not null && !AnyModel.IsLocalizer(model))
+            throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");
+        console.WriteLine($"read {args.Checkpoint.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, {ModelFiles.Summary(loaded.Spec)}");
+        using var data = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
+        var queries = data.Queries(args.Split);
+        bool givenRanklist = args.FirstStage is not null && Directory.Exists(args.FirstStage);
+        var preset = RunPresets.Inference(loaded.Spec, rawFirstStageScores: !givenRanklist);
+        var options = args.Nms is null ? preset : preset with { NmsThreshold = args.Nms };
+        Submission submission;
+        if (AnyModel.IsLocalizer(model))
+        {
+            var first = args.FirstStage is null ? null : RetrieverStage.From(FirstStage(args.FirstStage, corpus, data, args.Split, options.TopVideos, device, console));
+            submission = AnyModel.Pipeline(model, options, first).Submit(data, args.Split, queries);
+        }
+        else
+            submission = AnyModel.Retriever(model).Retrieve(data, args.Split, options.MaxPredictions, queries)
+                .ToSubmission(queries.ToDictionary(q => q.DescId, q => q.Desc));
+        SubmissionJson.Write(args.Out.FullName, submission);
+        string tasks = string.Join(", ", new[] { ("VCMR", submission.Vcmr), ("SVMR", submission.Svmr), ("VR", submission.Vr) }
+            .Where(t => t.Item2 is not null).Select(t => t.Item1));
+        console.WriteLine($"written {args.Out.FullName}: {tasks} for the {queries.Count} queries of {args.Split}");
+        if (queries.Count > 0 && queries.All(q => q.HasGroundTruth))
+            console.WriteLine($"score it: vcmr eval --submission {args.Out.FullName} --gt {corpus.Annotations(args.Split)}");
+        return CommandLine.Success;
+    });
+
+    /// <summary>The first stage's <paramref name="topK"/> candidates for every query of the split: read from a ranklist
+    /// folder, or computed by a retriever's model file.</summary>
+    private static VideoCandidates FirstStage(string path, ITvrCorpus corpus, TvrData data, string split, int topK, Device device, TextWriter console)
+    {
+        string full = Path.GetFullPath(path);
+        if (!Directory.Exists(full)) return FirstStageFile.Candidates(full, corpus, device, console, (split, topK))[0];
+        var ranklist = CandidatesLmdb.Read(full, data.Index.Video2Idx(split), data.Queries(split).Select(q => q.DescId).ToList());
+        console.WriteLine($"first stage: ranklist {full}");
+        return ranklist;
+    }
+}

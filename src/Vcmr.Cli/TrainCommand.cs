@@ -1,0 +1,192 @@
+using TorchSharp;
+using System.CommandLine;
+using System.Globalization;
+using Vcmr.Checkpoints;
+using Vcmr.Data;
+using Vcmr.Experiments;
+using Vcmr.Models;
+using Vcmr.Models.Conquer;
+using Vcmr.Runtime;
+using Vcmr.Training;
+using static TorchSharp.torch;
+
+namespace Vcmr.Cli;
+
+/// <summary>What <c>vcmr train</c> was asked to do (options as parsed; defaults are the reference train.py's).</summary>
+internal sealed record TrainArgs(DirectoryInfo Corpus, DirectoryInfo Out)
+{
+    public FileInfo? Config { get; init; }
+    public string? Kind { get; init; }
+    public FileInfo? Resume { get; init; }
+    /// <summary>A second stage's first stage: a retriever's model file.</summary>
+    public FileInfo? FirstStage { get; init; }
+    /// <summary>Null: the kind's (<see cref="RunPresets.Training"/>).</summary>
+    public int? Epochs { get; init; }
+    public int? BatchSize { get; init; }
+    public double? LearningRate { get; init; }
+    public int? Patience { get; init; }
+    public int Seed { get; init; } = new TrainerOptions().Seed;
+    public string TrainSplit { get; init; } = "train";
+    public string ValSplit { get; init; } = "val";
+    public string? Device { get; init; }
+}
+
+/// <summary>
+/// <c>vcmr train --corpus DIR --out DIR [--config FILE | --kind K] [--resume CKPT] [training options]</c>: trains a
+/// registered model kind on a corpus folder (synthetic or a TVR release), validating every epoch, and writes best.ckpt,
+/// last.ckpt, config.json and metrics.json into --out, each atomically. Without --config the model is the kind's paper
+/// preset (or, when resuming, the config the checkpoint records).
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>The files a run writes into --out.</summary>
+    internal static readonly string[] Outputs = ["best.ckpt", "last.ckpt", "config.json", "metrics.json"];
+
+    public static Command Create(TextWriter console, bool terminal)
+    {
+        var (xml, conquer) = (TrainingDefaults.Tvr, RunPresets.Training(ModelSpec.Paper(ConquerModel.KindName)));
+        string Kinds(Func<TrainingDefaults, object> value) => $"default: the kind's, xml {value(xml)}, conquer {value(conquer)}";
+        var corpus = CommandLine.CorpusOption();
+        var output = new Option<DirectoryInfo>("--out") { Description = $"folder for {string.Join(", ", Outputs)} (each written whole or not at all)", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "model config JSON: the suite's {\"model\": kind, \"config\": {...}} (a run's config.json) or a reference model_cfg; default: the kind's paper preset" };
+        var kind = KindOption.Create("the model kind to train (default xml; with --config, the kind the file must describe)");
+        var resume = new Option<FileInfo?>("--resume") { Description = "continue from a last.ckpt this command wrote (same kind and config; the model is rebuilt from it unless --config is given)" };
+        var firstStage = new Option<FileInfo?>("--first-stage") { Description = "for a second-stage kind (conquer): its first stage, a retriever's model file (e.g. an XML best.ckpt), whose candidates it trains and validates on" };
+        var epochs = new Option<int?>("--epochs") { Description = $"epochs to plan, the learning-rate schedule spans them ({Kinds(d => d.Trainer.Epochs)})" };
+        var batch = new Option<int?>("--batch-size") { Description = $"training queries per batch, bsz ({Kinds(d => d.BatchSize)})" };
+        var lr = new Option<double?>("--lr") { Description = $"peak learning rate ({Kinds(d => d.Trainer.LearningRate)})" };
+        var patience = new Option<int?>("--patience") { Description = $"epochs without a better validation score before stopping ({Kinds(d => d.Trainer.Patience)})" };
+        var seed = CommandLine.WithDefault("--seed", new TrainerOptions().Seed, "seed of the weights, batch order and negatives");
+        var trainSplit = CommandLine.WithDefault("--train-split", "train", "split trained on");
+        var valSplit = CommandLine.WithDefault("--val-split", "val", "split validated on after every epoch");
+        var device = CommandLine.DeviceOption();
+        var command = new Command("train", "Train a model on a corpus folder: validated every epoch, resumable, checkpoints and metrics written atomically.")
+        {
+            corpus, output, config, kind, resume, firstStage, epochs, batch, lr, patience, seed, trainSplit, valSplit, device,
+        };
+        command.SetAction(parse => Run(new TrainArgs(parse.GetValue(corpus)!, parse.GetValue(output)!)
+        {
+            Config = parse.GetValue(config), Kind = parse.GetValue(kind), Resume = parse.GetValue(resume), FirstStage = parse.GetValue(firstStage), Epochs = parse.GetValue(epochs),
+            BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
+            TrainSplit = parse.GetValue(trainSplit)!, ValSplit = parse.GetValue(valSplit)!, Device = parse.GetValue(device),
+        }, console, terminal));
+        return command;
+    }
+
+    /// <param name="stopEpoch">tests: stop before this epoch as an interrupted run would.</param>
+    internal static int Run(TrainArgs args, TextWriter console, bool terminal = false, int? stopEpoch = null) => CommandLine.Guard(console, () =>
+    {
+        var bad = new (string Option, bool Bad)[]
+        {
+            ("--epochs", args.Epochs < 1), ("--batch-size", args.BatchSize < 2),
+            ("--lr", args.LearningRate is double rate && (!(rate > 0) || double.IsInfinity(rate))), ("--patience", args.Patience < 1),
+        }.Where(o => o.Bad).Select(o => o.Option).ToList();
+        if (bad.Count > 0)
+            throw new ArgumentException($"out of range: {string.Join(", ", bad)} (epochs and patience >= 1, batch size >= 2, learning rate > 0)");
+        KindOption.Check(args.Kind);
+        if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
+        if (args.Resume != null) CommandLine.CheckInput(args.Resume, "--resume");
+        if (args.FirstStage != null) CommandLine.CheckInput(args.FirstStage, "--first-stage");
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.TrainSplit, args.ValSplit);
+        CommandLine.CheckOutputFolder(args.Out, "--out");
+        var inputs = CorpusFolder.Files(corpus, [args.TrainSplit, args.ValSplit]).Select(f => (new FileInfo(f), "--corpus")).ToList();
+        if (args.Config != null) inputs.Add((args.Config, "--config"));
+        if (args.FirstStage != null) inputs.Add((args.FirstStage, "--first-stage"));
+        foreach (var name in Outputs) CommandLine.CheckOutput(new FileInfo(Path.Combine(args.Out.FullName, name)), "--out", [.. inputs]);
+
+        var (spec, startEpoch) = Spec(args);
+        var device = TorchDevice.Resolve(args.Device);
+        Seeding.Seed(args.Seed);
+        using var model = spec.Create();
+        // a checkpoint of another kind or config fails here, naming the file and tensor, before any output
+        if (args.Resume != null) Checkpoint.LoadWeights(args.Resume.FullName, (IConfiguredModel)model);
+        model.to(device);
+        using var data = TvrData.Open(corpus, device, RunPresets.Features(spec, corpus));
+        var defaults = RunPresets.Training(spec);
+        var options = new ExperimentOptions
+        {
+            BatchSize = args.BatchSize ?? defaults.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit, Inference = RunPresets.Inference(spec),
+            Trainer = defaults.Trainer with
+            {
+                Epochs = args.Epochs ?? defaults.Trainer.Epochs, LearningRate = args.LearningRate ?? defaults.Trainer.LearningRate,
+                Patience = args.Patience ?? defaults.Trainer.Patience, Seed = args.Seed, CheckpointDir = args.Out.FullName,
+            },
+        };
+        var plan = AnyModel.Plan(model, data, options, Candidates(args, spec, defaults, corpus, data, options, device, console));
+        int epochs = options.Trainer.Epochs;
+        console.WriteLine($"training {ModelFiles.Summary(spec)}{(args.Config is null ? args.Resume is null ? " (paper preset)" : "" : $" (config {args.Config.FullName})")}");
+        console.WriteLine($"corpus {args.Corpus.FullName}: {data.Queries(args.TrainSplit).Count} {args.TrainSplit} queries, " +
+            $"{data.Queries(args.ValSplit).Count} {args.ValSplit} queries; {plan.StepsPerEpoch} steps of {options.BatchSize} per epoch, " +
+            $"{epochs} epochs, seed {args.Seed}, {device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, stop on {plan.Stop.Name}");
+        var metrics = new TrainingMetrics(Path.Combine(args.Out.FullName, "metrics.json"), ModelRegistry.Describe(spec), plan.Stop.Name);
+        if (args.Resume != null)
+        {
+            bool kept = metrics.KeepBefore(startEpoch);
+            console.WriteLine($"resuming {args.Resume.FullName} at epoch {startEpoch + 1}" +
+                (kept ? "" : $" ({metrics.Path} of the earlier epochs was not found; it will hold the epochs from here on)"));
+        }
+        var display = new TrainingDisplay(console, terminal, epochs, plan.StepsPerEpoch, startEpoch, plan.Stop);
+        var history = plan.Run(display.OnProgress, args.Resume?.FullName, stopEpoch, record =>
+        {
+            metrics.Add(record);
+            display.OnEpoch(record);
+        });
+        if (history.Epochs.Count == 0)
+        {
+            console.WriteLine($"nothing to train: {args.Resume?.FullName} is at the end of its {epochs} epochs or stopped early; --epochs plans a longer run");
+            return CommandLine.Success;
+        }
+        var best = history.Best!;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained epochs {history.Epochs[0].Epoch + 1}..{history.Epochs[^1].Epoch + 1}; best of this run: epoch {best.Epoch + 1}, {plan.Stop.Name} {best.StopScore:F2}"));
+        foreach (var name in Outputs)
+        {
+            string path = Path.Combine(args.Out.FullName, name);
+            if (File.Exists(path)) console.WriteLine($"written {path}");
+        }
+        return CommandLine.Success;
+    });
+
+    // What a second stage trains on: its first stage's top candidates on both splits (the training queries its kind
+    // keeps); null for a kind that trains without one.
+    private static FirstStageCandidates? Candidates(TrainArgs args, ModelSpec spec, TrainingDefaults defaults, ITvrCorpus corpus, TvrData data,
+        ExperimentOptions options, Device device, TextWriter console)
+    {
+        if (defaults.Candidates is not { } training)
+        {
+            if (args.FirstStage != null) throw new ArgumentException($"--first-stage: a '{spec.Kind}' model trains without a first stage");
+            return null;
+        }
+        if (args.FirstStage is null)
+            throw new ArgumentException($"--first-stage: a '{spec.Kind}' model trains on a first stage's candidates: give a retriever's model file (e.g. an XML best.ckpt)");
+        var lists = FirstStageFile.Candidates(args.FirstStage.FullName, corpus, device, console,
+            (args.TrainSplit, Math.Min(training.TrainListLength, data.Index[args.TrainSplit].Count)), (args.ValSplit, options.Inference.TopVideos));
+        var queries = data.Queries(args.TrainSplit);
+        var kept = training.Select?.Invoke(queries, lists[0]);
+        if (kept is not null) console.WriteLine($"first stage: {kept.Count} of {queries.Count} {args.TrainSplit} queries kept (the others: the first stage misses their video)");
+        return new FirstStageCandidates(lists[0], lists[1], training.Sampling, kept);
+    }
+
+    // The model to train and the epoch it starts at: --config, else the resumed checkpoint's own config, else the
+    // paper preset of --kind (xml by default).
+    private static (ModelSpec Spec, int StartEpoch) Spec(TrainArgs args)
+    {
+        int start = 0;
+        ModelSpec? recorded = null;
+        if (args.Resume != null)
+        {
+            if (ModelFiles.Detect(args.Resume.FullName) != WeightFormat.Suite)
+                throw new DataFormatException($"--resume {args.Resume.FullName}: not a suite checkpoint; resume from the last.ckpt vcmr train wrote " +
+                    "(a PyTorch or safetensors file holds weights without the optimiser state; vcmr infer reads it)");
+            var ckpt = Checkpoint.Load(args.Resume.FullName);
+            foreach (var t in ckpt.Tensors.Values) t.Dispose();
+            if (!ckpt.HasTrainingState)
+                throw new DataFormatException($"--resume {args.Resume.FullName}: holds model weights only (no optimiser state, RNG state or epoch " +
+                    "counters), so it cannot resume training; resume from the last.ckpt vcmr train wrote");
+            recorded = ModelConfigFiles.Parse(ckpt.ConfigJson, $"{args.Resume.FullName} (config)", args.Kind);
+            start = ckpt.Epoch;
+        }
+        var spec = args.Config != null ? ModelConfigFiles.Read(args.Config.FullName, args.Kind) : recorded ?? ModelSpec.Paper(args.Kind ?? "xml");
+        return (spec, start);
+    }
+}
