@@ -9,14 +9,8 @@ namespace Vcmr.Training;
 /// </summary>
 public sealed class BertAdam : IOptimizer
 {
-    private sealed class State
-    {
-        public required Tensor M, V;
-        public long Step;
-    }
-
     private readonly List<(string Name, Tensor Param, double WeightDecay)> _params;
-    private readonly Dictionary<string, State> _state = new();
+    private readonly AdamMoments _state = new();
     private readonly double _lr, _warmup, _b1, _b2, _eps, _maxGradNorm;
     private readonly long _tTotal;
 
@@ -58,11 +52,7 @@ public sealed class BertAdam : IOptimizer
                 double coef = _maxGradNorm / (norm + 1e-6);
                 if (coef < 1) grad.mul_(coef);
             }
-            if (!_state.TryGetValue(name, out var s))
-            {
-                s = new State { M = zeros_like(p).DetachFromDisposeScope(), V = zeros_like(p).DetachFromDisposeScope() };
-                _state[name] = s;
-            }
+            var s = _state.Of(name, p);
             s.M.mul_(_b1).add_(grad, alpha: 1 - _b1);
             s.V.mul_(_b2).addcmul_(grad, grad, value: 1 - _b2);
             var update = s.M / (s.V.sqrt() + _eps);
@@ -73,32 +63,7 @@ public sealed class BertAdam : IOptimizer
         }
     }
 
-    /// <summary>Optimiser state as named tensors (m, v, step) for checkpoints.</summary>
-    public Dictionary<string, Tensor> StateDict()
-    {
-        var d = new Dictionary<string, Tensor>();
-        foreach (var (name, s) in _state)
-        {
-            d[$"{name}.exp_avg"] = s.M;
-            d[$"{name}.exp_avg_sq"] = s.V;
-            d[$"{name}.step"] = tensor(s.Step);
-        }
-        return d;
-    }
+    public Dictionary<string, Tensor> StateDict() => _state.StateDict();
 
-    /// <summary>Restores <see cref="StateDict"/> output (copies the tensors).</summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
-    {
-        using var noGrad = no_grad();
-        _state.Clear();
-        foreach (var (name, p, _) in _params)
-        {
-            if (!state.TryGetValue($"{name}.exp_avg", out var m)) continue;
-            if (!state.TryGetValue($"{name}.exp_avg_sq", out var v) || !state.TryGetValue($"{name}.step", out var step))
-                throw new InvalidDataException($"optimiser state for '{name}' is incomplete");
-            if (!m.shape.SequenceEqual(p.shape))
-                throw new InvalidDataException($"optimiser state for '{name}' has shape [{string.Join(",", m.shape)}], parameter has [{string.Join(",", p.shape)}]");
-            _state[name] = new State { M = m.to(p.device).clone().DetachFromDisposeScope(), V = v.to(p.device).clone().DetachFromDisposeScope(), Step = step.item<long>() };
-        }
-    }
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state) => _state.Load(state, _params.Select(p => (p.Name, p.Param)));
 }

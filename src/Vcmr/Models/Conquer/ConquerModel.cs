@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vcmr.Data;
+using Vcmr.Models.Layers;
 using static TorchSharp.torch;
 
 namespace Vcmr.Models.Conquer;
@@ -87,37 +88,13 @@ public sealed partial class ConquerModel : nn.Module
         moment_localization_head = new MomentLocalizationHead(config);
         if (config.Similarity == SimilarityMeasure.Exclusive) video_scoring_head = new VideoScoringHead(config);
         RegisterComponents();
-        InitWeights();
+        BertInit.Apply(this, Config.InitializerRange);
     }
 
     /// <summary>mask_logits as the heads apply it: logits on real clips, <see cref="BiDirectionalAttention.VeryNegative"/>
     /// on padding. (model/modeling_utils.py's ConvSE fill is -1e4; both vanish in a softmax, and -1e10 keeps a padded
     /// clip out of the disjoint measure's sums.)</summary>
     public static Tensor MaskLogits(Tensor logits, Tensor mask) => logits * mask + (1 - mask) * BiDirectionalAttention.VeryNegative;
-
-    // Reference init (CONQUER.reset_parameters): Linear and Embedding N(0, range) with zero biases, LayerNorm (1, 0),
-    // Conv1d torch's default; NetVLAD's cluster parameters keep their randn / sqrt(D).
-    private void InitWeights()
-    {
-        using var _ = no_grad();
-        foreach (var (_, m) in named_modules())
-        {
-            switch (m)
-            {
-                case Linear l:
-                    nn.init.normal_(l.weight!, 0, Config.InitializerRange);
-                    if (l.bias is not null) nn.init.zeros_(l.bias);
-                    break;
-                case Embedding e:
-                    nn.init.normal_(e.weight!, 0, Config.InitializerRange);
-                    break;
-                case LayerNorm n:
-                    nn.init.ones_(n.weight!);
-                    nn.init.zeros_(n.bias!);
-                    break;
-            }
-        }
-    }
 
     /// <summary>Q̂ of a query batch, padded (or cut) to MaxQueryLength tokens as the reference's loader pads.</summary>
     public ConquerQueries EncodeQueries(Tensor features, Tensor mask)

@@ -32,16 +32,17 @@ public sealed class BertAttention : nn.Module<Tensor, Tensor, Tensor>
     }
 }
 
-/// <summary>dense -> dropout -> LayerNorm(. + residual).</summary>
+/// <summary>dense (input -> hidden) -> dropout -> LayerNorm(. + residual): BERT's BertSelfOutput, and with the
+/// intermediate size as input its BertOutput (the feed-forward block's second half).</summary>
 public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
-    public BertSelfOutput(int hidden, double dropout, double layerNormEps = 1e-5) : base(nameof(BertSelfOutput))
+    public BertSelfOutput(int hidden, double dropout, double layerNormEps = 1e-5, int? input = null) : base(nameof(BertSelfOutput))
     {
-        dense = nn.Linear(hidden, hidden);
+        dense = nn.Linear(input ?? hidden, hidden);
         LayerNorm = nn.LayerNorm(hidden, layerNormEps);
         this.dropout = nn.Dropout(dropout, inplace: true); // Linear's backward does not read its output
         RegisterComponents();

@@ -56,14 +56,14 @@ public sealed class BertCrossLayer : nn.Module<Tensor, Tensor, Tensor, Tensor, T
     private readonly BertAttention attention;
     private readonly BertCrossAttention crossattention;
     private readonly BertIntermediate intermediate;
-    private readonly BertOutput output;
+    private readonly BertSelfOutput output;
 
     public BertCrossLayer(int hidden, int heads, int intermediateSize, double dropout, double layerNormEps = 1e-5) : base(nameof(BertCrossLayer))
     {
         attention = new BertAttention(hidden, heads, dropout, dropout, layerNormEps);
         crossattention = new BertCrossAttention(hidden, heads, dropout, layerNormEps);
         intermediate = new BertIntermediate(hidden, intermediateSize);
-        output = new BertOutput(intermediateSize, hidden, dropout, layerNormEps);
+        output = new BertSelfOutput(hidden, dropout, layerNormEps, input: intermediateSize);
         RegisterComponents();
     }
 

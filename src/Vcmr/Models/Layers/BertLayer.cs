@@ -22,43 +22,20 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>HuggingFace BERT's BertOutput: dense (intermediate -> hidden) -> dropout -> LayerNorm(. + residual).</summary>
-public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
-{
-    private readonly Linear dense;
-    private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
-
-    public BertOutput(int intermediate, int hidden, double dropout, double layerNormEps) : base(nameof(BertOutput))
-    {
-        dense = nn.Linear(intermediate, hidden);
-        LayerNorm = nn.LayerNorm(hidden, layerNormEps);
-        this.dropout = nn.Dropout(dropout, inplace: true); // Linear's backward does not read its output
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor hidden, Tensor residual)
-    {
-        using var projected = dropout.forward(dense.forward(hidden));
-        using var summed = projected + residual;
-        return LayerNorm.forward(summed);
-    }
-}
-
 /// <summary>One HuggingFace BERT layer: self-attention block, then the feed-forward block (intermediate + output).
 /// Submodule names (attention.self, attention.output, intermediate.dense, output.dense/LayerNorm) are BERT's.</summary>
 public sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
-    private readonly BertOutput output;
+    private readonly BertSelfOutput output;
 
     public BertLayer(int hidden, int heads, int intermediateSize, double dropout, double attentionDropout, double layerNormEps)
         : base(nameof(BertLayer))
     {
         attention = new BertAttention(hidden, heads, attentionDropout, dropout, layerNormEps);
         intermediate = new BertIntermediate(hidden, intermediateSize);
-        output = new BertOutput(intermediateSize, hidden, dropout, layerNormEps);
+        output = new BertSelfOutput(hidden, dropout, layerNormEps, input: intermediateSize);
         RegisterComponents();
     }
 
