@@ -142,11 +142,11 @@ public sealed class PremTrainingTests : IDisposable
         using (var reloaded = Checkpoint.LoadModel(Path.Combine(ckpt, "best.ckpt")))
         {
             reloaded.eval();
-            var again = new VcmrPipeline(first, RuntimeStages.Localizer(reloaded), CorpusInferenceOptions.Prem).Evaluate(data, "val");
+            var again = new VcmrPipeline(first, AnyModel.Localizer(reloaded), CorpusInferenceOptions.Prem).Evaluate(data, "val");
             Assert.Equal(result.Metrics.ToJson(), again.Metrics.ToJson());
         }
-        Assert.Contains("PremRetriever is not a moment localizer", Assert.Throws<ArgumentException>(() => RuntimeStages.Localizer(retriever)).Message);
-        Assert.Contains("PremLocalizer is not a video retriever", Assert.Throws<ArgumentException>(() => RuntimeStages.Retriever(localizer)).Message);
+        Assert.Contains("a 'prem-retriever' model is not a moment localizer", Assert.Throws<ArgumentException>(() => AnyModel.Localizer(retriever)).Message);
+        Assert.Contains("a 'prem-localizer' model is not a video retriever", Assert.Throws<ArgumentException>(() => AnyModel.Retriever(localizer)).Message);
         var val = data.Queries("val");
         Assert.Equal(val.Count, result.Submission.Vcmr!.Count);
         Assert.All(result.Submission.Vr!, q => Assert.Equal(4, q.Predictions.Count)); // top 10 of a 4-video split
