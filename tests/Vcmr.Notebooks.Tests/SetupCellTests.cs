@@ -15,7 +15,7 @@ public class SetupCellTests
     }
 
     public static TheoryData<string> Notebooks() =>
-        [.. Directory.GetFiles(Path.Combine(RepoPaths.Root, "notebooks"), "*.ipynb").Select(Path.GetFileName).Order()!];
+        [.. Directory.GetFiles(Path.Combine(RepoPaths.Root, "notebooks"), "*.ipynb").Select(f => Path.GetFileName(f)).Order()];
 
     [Theory]
     [MemberData(nameof(Notebooks))]

@@ -61,7 +61,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void ALiveWritersTempFileIsNotSweptByAnotherWrite()
+    public async Task ALiveWritersTempFileIsNotSweptByAnotherWrite()
     {
         string dir = NewFolder();
         string path = Path.Combine(dir, "x.txt");
@@ -76,7 +76,7 @@ public class AtomicFileTests
         inside.Wait();
         AtomicFile.WriteAllText(path, "fast");
         release.Set();
-        slow.Wait(); // its temp file was still there to be renamed
+        await slow; // its temp file was still there to be renamed
         Assert.Equal("slow", File.ReadAllText(path));
         Assert.Equal([path], Directory.GetFiles(dir));
     }

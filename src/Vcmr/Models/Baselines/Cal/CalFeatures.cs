@@ -12,12 +12,7 @@ namespace Vcmr.Models.Baselines.Cal;
 public static class CalFeatures
 {
     /// <summary>x / (|x| + 1e-5) along the last axis (l2_normalize_np_array).</summary>
-    public static Tensor Normalize(Tensor x) => x / x.norm(-1, keepdim: true).add_(Epsilon, One);
-
-    // TorchSharp 0.107's operators create Scalars (the 1e-5, and add's alpha of 1) that nothing keeps alive during the
-    // native call, so a GC that finalizes one mid-call fails the op ("Unknown scalar type"); CAL normalises every
-    // proposal and met it. Scalars held by static fields are never finalized.
-    private static readonly TorchSharp.Scalar Epsilon = 1e-5, One = 1;
+    public static Tensor Normalize(Tensor x) => x / (x.norm(-1, keepdim: true) + 1e-5);
 
     /// <summary>(D) the mean of all clips, normalised when <paramref name="normalize"/>.</summary>
     public static Tensor Context(Tensor clips, bool normalize)
