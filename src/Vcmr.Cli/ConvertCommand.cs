@@ -36,11 +36,10 @@ internal static class ConvertCommand
             var format = to ?? FormatOf(output);
             if (stateDictOnly && format != WeightFormat.PyTorch)
                 throw new ArgumentException($"--state-dict-only applies to PyTorch output, not {format}");
-            var userConfig = config is null ? null : ModelConfigFiles.Read(config.FullName, kind);
-            var loaded = ModelFiles.Load(input.FullName, userConfig, kind);
+            var loaded = KindOption.Load(input.FullName, config, kind);
             using var model = loaded.Model;
             console.WriteLine($"read {input.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, " +
-                $"{ModelFiles.Summary(loaded.Spec)}{(userConfig is null ? "" : $", config from {config!.FullName}")}");
+                $"{ModelFiles.Summary(loaded.Spec)}{(config is null ? "" : $", config from {config.FullName}")}");
             ModelFiles.Save(model, output.FullName, format, loaded.Epoch ?? 0, stateDictOnly);
             console.WriteLine($"written {output.FullName}: {Describe(format, stateDictOnly)}");
             return CommandLine.Success;

@@ -26,7 +26,9 @@ internal sealed record InferArgs(FileInfo Checkpoint, DirectoryInfo Corpus, File
 /// <c>vcmr infer --checkpoint FILE --corpus DIR --out submission.json [--split val|test_public|train]</c>: a split of a
 /// corpus folder to a TVR submission file with the model's pipeline and its kind's inference preset. The checkpoint is
 /// a suite checkpoint, a reference training checkpoint (torch.save) or safetensors, read as <c>vcmr convert</c> reads
-/// it; a first stage alone (a retriever) writes the VR list only.
+/// it; a first stage alone (a retriever: XML used as one, MEE, PREM's retriever) writes the VR list only; a second stage
+/// runs over <c>--first-stage</c> (CONQUER, ExCL, PREM's localizer), and a proposal ranker (CAL, MCN) over it or, without
+/// one, over every video of the split.
 /// </summary>
 internal static class InferCommand
 {
@@ -38,7 +40,7 @@ internal static class InferCommand
         var split = CommandLine.WithDefault("--split", "val", "split to answer: val, test_public or train");
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
         var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
-        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format)" };
+        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model (conquer, excl, prem-localizer; optional for cal/mcn, which otherwise rank every video's proposals): its first stage, a retriever's model file (e.g. an MEE best.ckpt) or a ranklist folder (LMDB, CONQUER's format)" };
         var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default: the kind's preset, off for XML)" };
         var device = CommandLine.DeviceOption();
         var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
@@ -68,11 +70,10 @@ internal static class InferCommand
         CommandLine.CheckOutput(args.Out, "--out", [.. inputs]);
 
         var device = TorchDevice.Resolve(args.Device);
-        var userConfig = args.Config is null ? null : ModelConfigFiles.Read(args.Config.FullName, args.Kind);
-        var loaded = ModelFiles.Load(args.Checkpoint.FullName, userConfig, args.Kind);
+        var loaded = KindOption.Load(args.Checkpoint.FullName, args.Config, args.Kind);
         using var model = loaded.Model;
         model.to(device).eval();
-        if (args.FirstStage is null && AnyModel.IsLocalizer(model) && !AnyModel.IsRetriever(model))
+        if (args.FirstStage is null && AnyModel.NeedsFirstStage(model))
             throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
                 "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
         if (args.FirstStage is not null && !AnyModel.IsLocalizer(model))
@@ -80,13 +81,14 @@ internal static class InferCommand
         console.WriteLine($"read {args.Checkpoint.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, {ModelFiles.Summary(loaded.Spec)}");
         using var data = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
         var queries = data.Queries(args.Split);
-        bool givenRanklist = args.FirstStage is not null && Directory.Exists(args.FirstStage);
+        bool givenRanklist = args.FirstStage is not null && FirstStageFile.IsRanklist([args.FirstStage]);
         var preset = RunPresets.Inference(loaded.Spec, rawFirstStageScores: !givenRanklist);
         var options = args.Nms is null ? preset : preset with { NmsThreshold = args.Nms };
         Submission submission;
         if (AnyModel.IsLocalizer(model))
         {
-            var first = args.FirstStage is null ? null : RetrieverStage.From(FirstStage(args.FirstStage, corpus, data, args.Split, options.TopVideos, device, console));
+            var first = args.FirstStage is null ? null
+                : RetrieverStage.From(FirstStageFile.Candidates([args.FirstStage], corpus, data, device, console, (args.Split, options.TopVideos))[0]);
             submission = AnyModel.Pipeline(model, options, first).Submit(data, args.Split, queries);
         }
         else
@@ -100,15 +102,4 @@ internal static class InferCommand
             console.WriteLine($"score it: vcmr eval --submission {args.Out.FullName} --gt {corpus.Annotations(args.Split)}");
         return CommandLine.Success;
     });
-
-    /// <summary>The first stage's <paramref name="topK"/> candidates for every query of the split: read from a ranklist
-    /// folder, or computed by a retriever's model file.</summary>
-    private static VideoCandidates FirstStage(string path, ITvrCorpus corpus, TvrData data, string split, int topK, Device device, TextWriter console)
-    {
-        string full = Path.GetFullPath(path);
-        if (!Directory.Exists(full)) return FirstStageFile.Candidates(full, corpus, device, console, (split, topK))[0];
-        var ranklist = CandidatesLmdb.Read(full, data.Index.Video2Idx(split), data.Queries(split).Select(q => q.DescId).ToList());
-        console.WriteLine($"first stage: ranklist {full}");
-        return ranklist;
-    }
 }

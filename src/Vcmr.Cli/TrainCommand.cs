@@ -18,8 +18,8 @@ internal sealed record TrainArgs(DirectoryInfo Corpus, DirectoryInfo Out)
     public FileInfo? Config { get; init; }
     public string? Kind { get; init; }
     public FileInfo? Resume { get; init; }
-    /// <summary>A second stage's first stage: a retriever's model file.</summary>
-    public FileInfo? FirstStage { get; init; }
+    /// <summary>A second stage's first stage: a retriever's model file, or ranklist folders (one per split).</summary>
+    public IReadOnlyList<string>? FirstStage { get; init; }
     /// <summary>Null: the kind's (<see cref="RunPresets.Training"/>).</summary>
     public int? Epochs { get; init; }
     public int? BatchSize { get; init; }
@@ -51,7 +51,12 @@ internal static class TrainCommand
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON: the suite's {\"model\": kind, \"config\": {...}} (a run's config.json) or a reference model_cfg; default: the kind's paper preset" };
         var kind = KindOption.Create("the model kind to train (default xml; with --config, the kind the file must describe)");
         var resume = new Option<FileInfo?>("--resume") { Description = "continue from a last.ckpt this command wrote (same kind and config; the model is rebuilt from it unless --config is given)" };
-        var firstStage = new Option<FileInfo?>("--first-stage") { Description = "for a second-stage kind (conquer): its first stage, a retriever's model file (e.g. an XML best.ckpt), whose candidates it trains and validates on" };
+        var firstStage = new Option<string[]>("--first-stage")
+        {
+            Description = "for a second-stage kind (conquer and prem-localizer train and validate on its candidates, excl validates on them; optional for " +
+                "cal/mcn, validated on every video without it): a retriever's model file (e.g. an XML, MEE or prem-retriever best.ckpt), or ranklist " +
+                "folders (LMDB, CONQUER's format), the option once per split",
+        };
         var epochs = new Option<int?>("--epochs") { Description = $"epochs to plan, the learning-rate schedule spans them ({Kinds(d => d.Trainer.Epochs)})" };
         var batch = new Option<int?>("--batch-size") { Description = $"training queries per batch, bsz ({Kinds(d => d.BatchSize)})" };
         var lr = new Option<double?>("--lr") { Description = $"peak learning rate ({Kinds(d => d.Trainer.LearningRate)})" };
@@ -86,15 +91,16 @@ internal static class TrainCommand
         KindOption.Check(args.Kind);
         if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
         if (args.Resume != null) CommandLine.CheckInput(args.Resume, "--resume");
-        if (args.FirstStage != null) CommandLine.CheckInput(args.FirstStage, "--first-stage");
+        foreach (var path in args.FirstStage ?? [])
+            if (!File.Exists(path) && !Directory.Exists(path)) throw new IOException($"--first-stage {Path.GetFullPath(path)}: does not exist");
         var corpus = CorpusFolder.Open(args.Corpus.FullName, args.TrainSplit, args.ValSplit);
         CommandLine.CheckOutputFolder(args.Out, "--out");
         var inputs = CorpusFolder.Files(corpus, [args.TrainSplit, args.ValSplit]).Select(f => (new FileInfo(f), "--corpus")).ToList();
         if (args.Config != null) inputs.Add((args.Config, "--config"));
-        if (args.FirstStage != null) inputs.Add((args.FirstStage, "--first-stage"));
+        inputs.AddRange((args.FirstStage ?? []).Where(File.Exists).Select(f => (new FileInfo(f), "--first-stage")));
         foreach (var name in Outputs) CommandLine.CheckOutput(new FileInfo(Path.Combine(args.Out.FullName, name)), "--out", [.. inputs]);
 
-        var (spec, startEpoch) = Spec(args);
+        var (spec, startEpoch) = Spec(args, corpus);
         var device = TorchDevice.Resolve(args.Device);
         Seeding.Seed(args.Seed);
         using var model = spec.Create();
@@ -103,16 +109,18 @@ internal static class TrainCommand
         model.to(device);
         using var data = TvrData.Open(corpus, device, RunPresets.Features(spec, corpus));
         var defaults = RunPresets.Training(spec);
+        var inference = RunPresets.Inference(spec, rawFirstStageScores: !FirstStageFile.IsRanklist(args.FirstStage ?? []));
         var options = new ExperimentOptions
         {
-            BatchSize = args.BatchSize ?? defaults.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit, Inference = RunPresets.Inference(spec),
+            BatchSize = args.BatchSize ?? defaults.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit,
+            Inference = inference with { TopVideos = defaults.ValidationTopVideos ?? inference.TopVideos }, Stop = defaults.Stop ?? StopMetric.Vcmr,
             Trainer = defaults.Trainer with
             {
                 Epochs = args.Epochs ?? defaults.Trainer.Epochs, LearningRate = args.LearningRate ?? defaults.Trainer.LearningRate,
                 Patience = args.Patience ?? defaults.Trainer.Patience, Seed = args.Seed, CheckpointDir = args.Out.FullName,
             },
         };
-        var plan = AnyModel.Plan(model, data, options, Candidates(args, spec, defaults, corpus, data, options, device, console));
+        var plan = AnyModel.Plan(model, data, options, Candidates(args, model, spec, defaults, corpus, data, options, device, console));
         int epochs = options.Trainer.Epochs;
         console.WriteLine($"training {ModelFiles.Summary(spec)}{(args.Config is null ? args.Resume is null ? " (paper preset)" : "" : $" (config {args.Config.FullName})")}");
         console.WriteLine($"corpus {args.Corpus.FullName}: {data.Queries(args.TrainSplit).Count} {args.TrainSplit} queries, " +
@@ -147,20 +155,26 @@ internal static class TrainCommand
         return CommandLine.Success;
     });
 
-    // What a second stage trains on: its first stage's top candidates on both splits (the training queries its kind
-    // keeps); null for a kind that trains without one.
-    private static FirstStageCandidates? Candidates(TrainArgs args, ModelSpec spec, TrainingDefaults defaults, ITvrCorpus corpus, TvrData data,
-        ExperimentOptions options, Device device, TextWriter console)
+    // What a second stage trains and validates on: its first stage's top candidates on the validation split and, for a kind
+    // trained on them, on the training split (the training queries its kind keeps); null for a kind run without one.
+    private static FirstStageCandidates? Candidates(TrainArgs args, nn.Module model, ModelSpec spec, TrainingDefaults defaults, ITvrCorpus corpus,
+        TvrData data, ExperimentOptions options, Device device, TextWriter console)
     {
-        if (defaults.Candidates is not { } training)
+        var training = defaults.Candidates;
+        if (args.FirstStage is not { Count: > 0 } given)
         {
-            if (args.FirstStage != null) throw new ArgumentException($"--first-stage: a '{spec.Kind}' model trains without a first stage");
+            if (AnyModel.NeedsFirstStage(model))
+                throw new ArgumentException($"--first-stage: a '{spec.Kind}' model {(training is null ? "is validated over" : "trains on")} a first stage's " +
+                    "candidates: give a retriever's model file (e.g. an XML or MEE best.ckpt) or its ranklist folders");
             return null;
         }
-        if (args.FirstStage is null)
-            throw new ArgumentException($"--first-stage: a '{spec.Kind}' model trains on a first stage's candidates: give a retriever's model file (e.g. an XML best.ckpt)");
-        var lists = FirstStageFile.Candidates(args.FirstStage.FullName, corpus, device, console,
-            (args.TrainSplit, Math.Min(training.TrainListLength, data.Index[args.TrainSplit].Count)), (args.ValSplit, options.Inference.TopVideos));
+        if (!AnyModel.IsLocalizer(model) || AnyModel.IsRetriever(model))
+            throw new ArgumentException($"--first-stage: a '{spec.Kind}' model trains without a first stage");
+        var runs = new List<(string, int)>();
+        if (training is not null) runs.Add((args.TrainSplit, Math.Min(training.TrainListLength, data.Index[args.TrainSplit].Count)));
+        runs.Add((args.ValSplit, options.Inference.TopVideos));
+        var lists = FirstStageFile.Candidates(given, corpus, data, device, console, [.. runs]);
+        if (training is null) return new FirstStageCandidates(null, lists[0]);
         var queries = data.Queries(args.TrainSplit);
         var kept = training.Select?.Invoke(queries, lists[0]);
         if (kept is not null) console.WriteLine($"first stage: {kept.Count} of {queries.Count} {args.TrainSplit} queries kept (the others: the first stage misses their video)");
@@ -168,8 +182,8 @@ internal static class TrainCommand
     }
 
     // The model to train and the epoch it starts at: --config, else the resumed checkpoint's own config, else the
-    // paper preset of --kind (xml by default).
-    private static (ModelSpec Spec, int StartEpoch) Spec(TrainArgs args)
+    // paper preset of --kind (xml by default) fitted to the corpus's stored features.
+    private static (ModelSpec Spec, int StartEpoch) Spec(TrainArgs args, ITvrCorpus corpus)
     {
         int start = 0;
         ModelSpec? recorded = null;
@@ -183,10 +197,14 @@ internal static class TrainCommand
             if (!ckpt.HasTrainingState)
                 throw new DataFormatException($"--resume {args.Resume.FullName}: holds model weights only (no optimiser state, RNG state or epoch " +
                     "counters), so it cannot resume training; resume from the last.ckpt vcmr train wrote");
-            recorded = ModelConfigFiles.Parse(ckpt.ConfigJson, $"{args.Resume.FullName} (config)", args.Kind);
+            recorded = KindOption.Fit(ModelConfigFiles.Parse(ckpt.ConfigJson, $"{args.Resume.FullName} (config)", KindOption.Registered(args.Kind)),
+                args.Kind, args.Resume.FullName, recordsModelType: true);
             start = ckpt.Epoch;
         }
-        var spec = args.Config != null ? ModelConfigFiles.Read(args.Config.FullName, args.Kind) : recorded ?? ModelSpec.Paper(args.Kind ?? "xml");
+        var spec = args.Config != null
+            ? KindOption.Fit(ModelConfigFiles.Read(args.Config.FullName, KindOption.Registered(args.Kind)), args.Kind, args.Config.FullName,
+                KindOption.RecordsModelType(args.Config.FullName))
+            : recorded ?? RunPresets.MatchCorpus(KindOption.Paper(args.Kind ?? "xml"), corpus);
         return (spec, start);
     }
 }

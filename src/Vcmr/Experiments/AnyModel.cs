@@ -26,34 +26,62 @@ public static class AnyModel
     /// <summary>The second stage of <paramref name="model"/> (a <c>LocalizerStage.From</c> overload the model fits).</summary>
     public static LocalizerStage Localizer(object model) => (LocalizerStage)Invoke(typeof(LocalizerStage), model, "a moment localizer (second stage)");
 
+    /// <summary>True when <paramref name="model"/> ranks whole moments (<see cref="IMomentRanker{TIndex}"/>: CAL, MCN),
+    /// which it can do among every video of the corpus when no first stage is given.</summary>
+    public static bool IsRanker(object model) => model.GetType().GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IMomentRanker<>));
+
+    /// <summary>True when <paramref name="model"/> is a second stage that cannot run without a first (CONQUER, ExCL, PREM's
+    /// localizer): neither its own retriever nor a ranker of every video.</summary>
+    public static bool NeedsFirstStage(object model) => IsLocalizer(model) && !IsRetriever(model) && !IsRanker(model);
+
     /// <summary>The VCMR pipeline of <paramref name="model"/>: its own two stages (XML), or it as the second stage over
-    /// <paramref name="firstStage"/> (a retriever of the suite or given candidates). A second stage without a first is an
-    /// error saying so; a model that is only a first stage has no pipeline (see <see cref="IsLocalizer"/>).</summary>
+    /// <paramref name="firstStage"/> (a retriever of the suite or given candidates), or a moment ranker over every video
+    /// of the corpus (<see cref="RetrieverStage.EveryVideo"/>) when no first stage is given. A second stage that needs a
+    /// first (<see cref="NeedsFirstStage"/>) without one is an error saying so; a model that is only a first stage has
+    /// no pipeline (see <see cref="IsLocalizer"/>).</summary>
     public static VcmrPipeline Pipeline(object model, CorpusInferenceOptions options, RetrieverStage? firstStage = null)
     {
         var localizer = Localizer(model);
-        if (firstStage is null && !IsRetriever(model))
+        if (firstStage is null && NeedsFirstStage(model))
             throw new ArgumentException($"a '{Kind(model)}' model is a second stage only: it needs a first stage (a retriever's checkpoint or a ranklist of candidates)");
-        return new VcmrPipeline(firstStage ?? Retriever(model), localizer, options);
+        return new VcmrPipeline(firstStage ?? (IsRetriever(model) ? Retriever(model) : RetrieverStage.EveryVideo), localizer, options);
     }
 
     /// <summary>
-    /// The training run of <paramref name="model"/>: on paired in-batch batches when it trains on them (see the overload
-    /// without candidates), or, for a second stage trained on first-stage candidates (<see cref="ITrainable{TBatch}"/> of
-    /// <see cref="CandidateTrainingBatch"/>), on <see cref="CandidateBatches"/> of <paramref name="candidates"/>, validated
-    /// every epoch by its pipeline over the validation candidates (stops on <see cref="ExperimentOptions.Stop"/>).
+    /// The training run of <paramref name="model"/>, by the batch kind it trains on: <see cref="CandidateBatches"/> of the
+    /// first stage's training candidates for a second stage trained on them (<see cref="ITrainable{TBatch}"/> of
+    /// <see cref="CandidateTrainingBatch"/>: CONQUER, PREM's localizer); its own batches for a model with its own batch
+    /// kind (<see cref="IOwnBatchSource{TBatch}"/>: CAL, MCN); paired in-batch batches otherwise (see the overload
+    /// without candidates). A second stage is validated every epoch by its pipeline over the first stage's validation
+    /// candidates (a moment ranker without them over every video), stopping on <see cref="ExperimentOptions.Stop"/>.
     /// </summary>
     public static TrainingPlan Plan(nn.Module model, TvrData data, ExperimentOptions options, FirstStageCandidates? candidates)
     {
-        if (model is not ITrainable<CandidateTrainingBatch> trainable) return Plan(model, data, options);
         options.Validate();
-        if (candidates is null)
-            throw new ArgumentException($"a '{Kind(model)}' model trains on a first stage's candidates: give the first stage");
-        if (model is IFeatureWidths widths) data.RequireWidths(widths);
-        var batches = new CandidateBatches(data, options.TrainSplit, candidates.Train, candidates.Sampling, options.BatchSize, options.Trainer.Seed,
-            candidates.Queries);
-        var validation = Validation.Vcmr(Pipeline(model, options.Inference, RetrieverStage.From(candidates.Val)), data, options.ValSplit, options.Stop);
-        return TrainingPlan.Of(model, batches, trainable.Loss, validation, options.Trainer);
+        var firstStage = candidates is null ? null : RetrieverStage.From(candidates.Val);
+        if (model is ITrainable<CandidateTrainingBatch> trainable)
+        {
+            if (candidates is not { Train: { } train, Sampling: { } sampling })
+                throw new ArgumentException($"a '{Kind(model)}' model trains on a first stage's candidates: give the first stage");
+            if (model is IFeatureWidths widths) data.RequireWidths(widths);
+            var batches = new CandidateBatches(data, options.TrainSplit, train, sampling, options.BatchSize, options.Trainer.Seed,
+                candidates.Queries);
+            var validation = Validation.Vcmr(Pipeline(model, options.Inference, firstStage), data, options.ValSplit, options.Stop);
+            return TrainingPlan.Of(model, batches, trainable.Loss, validation, options.Trainer);
+        }
+        if (model.GetType().GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IOwnBatchSource<>)) is { } own)
+        {
+            try
+            {
+                return (TrainingPlan)typeof(AnyModel).GetMethod(nameof(OwnPlan), BindingFlags.NonPublic | BindingFlags.Static)!
+                    .MakeGenericMethod(own.GetGenericArguments()[0]).Invoke(null, [model, data, options, firstStage])!;
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                throw e.InnerException;
+            }
+        }
+        return Paired(model, data, options, firstStage);
     }
 
     /// <summary>
@@ -63,19 +91,30 @@ public static class AnyModel
     /// <see cref="ExperimentOptions.Stop"/>), by its video ranking when it is a retriever only (stops on VR R@1 + R@5 +
     /// R@10 + R@100 unless the options name another metric than the VCMR default). Feature widths are checked first.
     /// </summary>
-    public static TrainingPlan Plan(nn.Module model, TvrData data, ExperimentOptions options)
+    public static TrainingPlan Plan(nn.Module model, TvrData data, ExperimentOptions options) => Plan(model, data, options, null);
+
+    // Paired in-batch batches; a second stage (ExCL) is validated over the given first stage.
+    private static TrainingPlan Paired(nn.Module model, TvrData data, ExperimentOptions options, RetrieverStage? firstStage)
     {
-        options.Validate();
         if (model is not ITrainable<TrainingBatch> trainable)
             throw new ArgumentException($"a '{Kind(model)}' model does not train on paired in-batch batches (ITrainable<TrainingBatch>): " +
                 "train it with its own batch source through VcmrExperiment.Train (docs/model-seams.md)");
         if (model is IFeatureWidths widths) data.RequireWidths(widths);
         var batches = new PairedBatches(data, options.TrainSplit, options.BatchSize, options.Trainer.Seed);
         Validation validation = IsLocalizer(model)
-            ? Validation.Vcmr(Pipeline(model, options.Inference), data, options.ValSplit, options.Stop)
+            ? Validation.Vcmr(Pipeline(model, options.Inference, firstStage), data, options.ValSplit, options.Stop)
             : Validation.Retrieval(Retriever(model), data, options.ValSplit,
                 stop: ReferenceEquals(options.Stop, StopMetric.Vcmr) ? StopMetric.VrRecallSum : options.Stop);
         return TrainingPlan.Of(model, batches, trainable.Loss, validation, options.Trainer);
+    }
+
+    private static TrainingPlan OwnPlan<TBatch>(IOwnBatchSource<TBatch> model, TvrData data, ExperimentOptions options, RetrieverStage? firstStage)
+        where TBatch : ITrainingBatch
+    {
+        if (model is IFeatureWidths widths) data.RequireWidths(widths);
+        var batches = model.TrainingBatches(data, options.TrainSplit, options.BatchSize, options.Trainer.Seed);
+        var validation = Validation.Vcmr(Pipeline(model, options.Inference, firstStage), data, options.ValSplit, options.Stop);
+        return TrainingPlan.Of((nn.Module)(object)model, batches, model.Loss, validation, options.Trainer);
     }
 
     private static string Kind(object model) => (model as IConfiguredModel)?.Kind ?? model.GetType().Name;
@@ -108,6 +147,7 @@ public static class AnyModel
     }
 }
 
-/// <summary>What a second stage trains on: its first stage's candidates on the training and validation splits, how
-/// negatives are drawn from them, and the training queries kept (null: all).</summary>
-public sealed record FirstStageCandidates(VideoCandidates Train, VideoCandidates Val, NegativeSampling Sampling, IReadOnlyList<TvrQuery>? Queries = null);
+/// <summary>What a second stage trains and validates on: its first stage's candidates on the training split (null for a
+/// kind that trains without them and only validates over a first stage, ExCL), how negatives are drawn from them, the
+/// training queries kept (null: all), and the candidates on the validation split.</summary>
+public sealed record FirstStageCandidates(VideoCandidates? Train, VideoCandidates Val, NegativeSampling? Sampling = null, IReadOnlyList<TvrQuery>? Queries = null);

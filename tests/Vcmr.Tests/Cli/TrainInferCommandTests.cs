@@ -286,7 +286,7 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
         Assert.Equal(1, TrainCommand.Run(args, console));
         Assert.Contains("error: --first-stage: a 'conquer' model trains on a first stage's candidates", console.ToString());
 
-        Assert.Equal(0, TrainCommand.Run(args with { FirstStage = new FileInfo(xml) }, console));
+        Assert.Equal(0, TrainCommand.Run(args with { FirstStage = [xml] }, console));
         string log = console.ToString();
         Assert.Contains($"first stage: {xml}, xml: ", log);
         Assert.Contains("first stage: 40 of 40 train queries kept", log);

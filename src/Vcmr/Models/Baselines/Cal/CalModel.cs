@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vcmr.Data;
+using Vcmr.Experiments;
 using Vcmr.Models.Layers;
 using Vcmr.Models.Xml;
 using Vcmr.Training;
@@ -26,7 +27,7 @@ public sealed record StreamProposals(Tensor Mean, Tensor MeanSquaredNorm) : IDis
 /// query is the squared L2 distance averaged over the moment's clips, averaged over the streams; lower is better.
 /// MCN is the same network on the moment's mean-pooled clip (the data side's pool_local).
 /// </summary>
-public sealed class CalModel : nn.Module, IMomentRanker<CalIndex>, ITrainable<CalTrainingBatch>, IConfiguredModel, IFeatureWidths
+public sealed class CalModel : nn.Module, IMomentRanker<CalIndex>, IOwnBatchSource<CalTrainingBatch>, IConfiguredModel, IFeatureWidths
 {
     public const string KindName = "cal";
 
@@ -69,6 +70,10 @@ public sealed class CalModel : nn.Module, IMomentRanker<CalIndex>, ITrainable<Ca
     }
 
     public EncodedQueries EncodeQueries(QueryBatch queries) => new(queries, [KeyValuePair.Create(QueryEmbedding, EncodeQuery(queries))]);
+
+    /// <summary>Proposal batches (<see cref="CalTrainingSource"/>) of a corpus read with <see cref="CalConfig.ReadOptions"/>.</summary>
+    public IBatchSource<CalTrainingBatch> TrainingBatches(TvrData data, string split, int batchSize, int seed) =>
+        new CalTrainingSource(data.Features, data.Queries(split), Config, batchSize, seed, data.Device);
 
     /// <summary>Every proposal of the corpus encoded once (<see cref="CalIndex"/>); the corpus must be read with
     /// <see cref="CalConfig.ReadOptions"/> (raw clips of whole videos) and know its videos' durations.</summary>
