@@ -2,9 +2,14 @@ using Vcmr.Data;
 using Vcmr.Experiments;
 using Vcmr.Inference;
 using Vcmr.Models;
+using Vcmr.Models.Baselines.Cal;
+using Vcmr.Models.Baselines.Excl;
+using Vcmr.Models.Baselines.Mee;
 using Vcmr.Models.Conquer;
+using Vcmr.Models.Prem;
 using Vcmr.Models.Xml;
 using Vcmr.Tests.Models;
+using Vcmr.Tests.Models.Baselines;
 using Vcmr.Tests.Training;
 
 namespace Vcmr.Tests.Experiments;
@@ -23,7 +28,7 @@ public class AnyModelTests
     }
 
     [Fact]
-    public void ASecondStageAloneNeedsAFirstStageAndHasNoPairedBatchPlan()
+    public void ASecondStageAloneNeedsAFirstStageToRunAndToTrain()
     {
         ToyLocalizer.Register();
         using var toy = new ToyLocalizer(new ToyLocalizerConfig());
@@ -37,7 +42,39 @@ public class AnyModelTests
         Assert.Same(toy, pipeline.Localizer.Model);
         Assert.Contains("is not a video retriever", Assert.Throws<ArgumentException>(() => AnyModel.Retriever(toy)).Message);
         var plan = Assert.Throws<ArgumentException>(() => AnyModel.Plan(toy, null!, new ExperimentOptions()));
-        Assert.Contains("'toy-localizer' model does not train on paired in-batch batches", plan.Message);
+        Assert.Contains("'toy-localizer' model trains on a first stage's candidates: give the first stage", plan.Message);
+    }
+
+    [Fact]
+    public void AProposalRankerRanksEveryVideoWithoutAFirstStageAndExclNeedsOne()
+    {
+        using var cal = new CalModel(CalModelTests.Tiny);
+        using var excl = new ExclModel(ExclModelTests.Tiny);
+        using var mee = new MeeModel(MeeModelTests.Tiny);
+        Assert.True(AnyModel.IsRanker(cal) && AnyModel.IsLocalizer(cal) && !AnyModel.NeedsFirstStage(cal));
+        Assert.Same(RetrieverStage.EveryVideo, AnyModel.Pipeline(cal, CorpusInferenceOptions.Cal).Retriever);
+        Assert.True(AnyModel.NeedsFirstStage(excl));
+        Assert.Contains("'excl' model is a second stage only", Assert.Throws<ArgumentException>(() => AnyModel.Pipeline(excl, CorpusInferenceOptions.Excl)).Message);
+        Assert.False(AnyModel.IsLocalizer(mee) || AnyModel.NeedsFirstStage(mee));
+    }
+
+    [Fact]
+    public void EveryBaselineAndPremKindHasItsReferenceSettings()
+    {
+        var corpus = new SynthCorpus("unused");
+        var mee = RunPresets.MatchCorpus(ModelSpec.Paper(MeeModel.KindName), corpus);
+        Assert.True(((MeeConfig)mee.Config).NormalizeVideo); // the synthetic corpus's video stores are normalised per clip
+        Assert.Equal(((MeeConfig)mee.Config).ReadOptions(corpus.FeatureOptions), RunPresets.Features(mee, corpus));
+        Assert.Equal(MeeConfig.ReferenceTraining, RunPresets.Training(mee).Trainer);
+        Assert.Equal("VR r1", RunPresets.Training(mee).Stop!.Name);
+        var cal = ModelSpec.Paper(CalModel.KindName);
+        Assert.Equal(CalConfig.ReferenceTraining, RunPresets.Training(cal).Trainer);
+        Assert.Same(CorpusInferenceOptions.Cal, RunPresets.Inference(cal));
+        var excl = RunPresets.Training(ModelSpec.Paper(ExclModel.KindName));
+        Assert.Equal((ExclConfig.ReferenceTraining, StopMetric.Svmr, (int?)1), (excl.Trainer, excl.Stop, excl.ValidationTopVideos));
+        var localizer = RunPresets.Training(ModelSpec.Paper(PremLocalizer.KindName));
+        Assert.Equal((32, NegativeSampling.Prem, 100), (localizer.BatchSize, localizer.Candidates!.Sampling, localizer.Candidates.TrainListLength));
+        Assert.Equal(256, RunPresets.Training(ModelSpec.Paper(PremRetriever.KindName)).BatchSize);
     }
 
     [Fact]
