@@ -50,8 +50,10 @@ internal sealed class TrainingDisplay(TextWriter console, int? terminalWidth, in
     private void Validated(double best)
     {
         if (_validated is not { } record) return;
+        // VR R@1 beside the stop metric, unless it is the stop metric (MEE's)
+        string vr = stop.Name == StopMetric.Sum("VR", "r1").Name ? "" : Invariant($"VR r1 {record.Val["VR"]["r1"]:F2}, ");
         string line = Invariant($"epoch {record.Epoch + 1}/{epochs} validated: loss {record.Loss:F4}, {stop.Name} {record.StopScore:F2} ") +
-            Invariant($"(best {best:F2}), VR r1 {record.Val["VR"]["r1"]:F2}, {record.Seconds:F1} s");
+            Invariant($"(best {best:F2}), {vr}{record.Seconds:F1} s");
         if (Terminal)
         {
             Draw(line);

@@ -159,14 +159,7 @@ public sealed class SuiteKindsCliTests(TinyCorpusFixture corpus) : IClassFixture
     [SkippableFact]
     public void TrainTakesRanklistFoldersOnePerSplit()
     {
-        try
-        {
-            LmdbNative.EnsureLoaded();
-        }
-        catch (DllNotFoundException e)
-        {
-            Skip.If(true, e.Message);
-        }
+        TinyCorpusFixture.RequireLmdb();
         string dir = NewDir("ranklists");
         string train = Path.Combine(dir, "train_top8"), val = Path.Combine(dir, "val_top3");
         Seeding.Seed(5);
@@ -205,5 +198,20 @@ public sealed class SuiteKindsCliTests(TinyCorpusFixture corpus) : IClassFixture
         console = new StringWriter();
         OneError(TrainCommand.Run(Train(WriteConfig(dir, "mee.json", Mee), Path.Combine(dir, "run"), mee), console), console,
             "--first-stage", "'mee' model trains without a first stage");
+    }
+
+    [Fact]
+    public void TheCommandLineTakesFirstStageOncePerSplitAndKindMcn()
+    {
+        string dir = NewDir("parse");
+        string missing = Path.Combine(dir, "val_top100");
+        var console = new StringWriter();
+        // the second --first-stage is parsed too: it is the one reported missing
+        Assert.Equal(1, CommandLine.Run(["train", "--corpus", corpus.Corpus, "--out", Path.Combine(dir, "run"), "--kind", "prem-localizer",
+            "--first-stage", corpus.Config, "--first-stage", missing], console));
+        Assert.Equal($"error: --first-stage {missing}: does not exist", console.ToString().Trim());
+        console = new StringWriter();
+        Assert.Equal(1, CommandLine.Run(["train", "--corpus", corpus.Corpus, "--out", Path.Combine(dir, "run"), "--kind", "mcnn"], console));
+        Assert.Contains("--kind 'mcnn' is not a registered model kind (registered: cal, conquer, excl, mcn, mee, prem-localizer, prem-retriever", console.ToString());
     }
 }

@@ -32,6 +32,19 @@ public sealed class TinyCorpusFixture : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Dir, true);
+
+    /// <summary>Skips the test when the system's LMDB 0.9 (liblmdb0), which ranklist folders need, is absent.</summary>
+    public static void RequireLmdb()
+    {
+        try
+        {
+            LmdbNative.EnsureLoaded();
+        }
+        catch (DllNotFoundException e)
+        {
+            Skip.If(true, e.Message);
+        }
+    }
 }
 
 [Collection(SerialTorchCollection.Name)]
@@ -302,14 +315,7 @@ public sealed class TrainInferCommandTests(TinyCorpusFixture corpus) : IClassFix
     [SkippableFact]
     public void ASecondStageModelRunsOverARanklistFolder()
     {
-        try
-        {
-            LmdbNative.EnsureLoaded();
-        }
-        catch (DllNotFoundException e)
-        {
-            Skip.If(true, e.Message);
-        }
+        TinyCorpusFixture.RequireLmdb();
         string dir = NewDir("ranklist");
         string conquer = Path.Combine(dir, "conquer.ckpt"), ranklist = Path.Combine(dir, "val_top10");
         Seeding.Seed(5);
