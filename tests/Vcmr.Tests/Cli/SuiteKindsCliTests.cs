@@ -20,13 +20,13 @@ namespace Vcmr.Tests.Cli;
 [Collection(SerialTorchCollection.Name)]
 public sealed class SuiteKindsCliTests(TinyCorpusFixture corpus) : IClassFixture<TinyCorpusFixture>
 {
-    // configs that fit the tiny corpus (video 12 wide, text 16)
+    // configs that fit the tiny corpus (video 12 wide, text 16); PREM reads the first 30 clips, which keeps its tests fast
     private const string Mee = """{"model": "mee", "config": {"VisualDim": 12, "TextDim": 16, "OutputSize": 8}}""";
     private const string Excl = """{"model": "excl", "config": {"VisualDim": 12, "TextDim": 16, "HiddenSize": 6}}""";
     private const string Cal = """{"model": "cal", "config": {"VisualDim": 12, "TextDim": 16, "HiddenSize": 8, "OutputSize": 8, "LstmHiddenSize": 8}}""";
-    private const string PremRetriever = """{"model": "prem-retriever", "config": {"VisualDim": 12, "TextDim": 16, "HiddenSize": 16, "IntermediateSize": 32, "Heads": 2}}""";
+    private const string PremRetriever = """{"model": "prem-retriever", "config": {"VisualDim": 12, "TextDim": 16, "HiddenSize": 16, "IntermediateSize": 32, "Heads": 2, "MaxContextLength": 30}}""";
     private const string PremLocalizer = """
-        {"model": "prem-localizer", "config": {"VisualDim": 12, "TextDim": 16, "HiddenSize": 16, "IntermediateSize": 32, "Heads": 2, "BoundaryChannels": 8}}
+        {"model": "prem-localizer", "config": {"VisualDim": 12, "TextDim": 16, "HiddenSize": 16, "IntermediateSize": 32, "Heads": 2, "BoundaryChannels": 8, "MaxContextLength": 30}}
         """;
 
     private string NewDir(string name) => Directory.CreateDirectory(Path.Combine(corpus.Dir, $"{name}-{Guid.NewGuid():N}")).FullName;
