@@ -20,13 +20,15 @@ internal sealed record InferArgs(FileInfo Checkpoint, DirectoryInfo Corpus, File
     public string? FirstStage { get; init; }
     public double? Nms { get; init; }
     public string? Device { get; init; }
+    public CorpusLayout Layout { get; init; }
 }
 
 /// <summary>
 /// <c>vcmr infer --checkpoint FILE --corpus DIR --out submission.json [--split val|test_public|train]</c>: a split of a
 /// corpus folder to a TVR submission file with the model's pipeline and its kind's inference preset. The checkpoint is
 /// a suite checkpoint, a reference training checkpoint (torch.save) or safetensors, read as <c>vcmr convert</c> reads
-/// it; a first stage alone (a retriever) writes the VR list only.
+/// it; a first stage alone (a retriever) writes the VR list only. A second stage on CONQUER's release runs over the
+/// release's HERO ranklist of the split unless --first-stage names another.
 /// </summary>
 internal static class InferCommand
 {
@@ -38,17 +40,18 @@ internal static class InferCommand
         var split = CommandLine.WithDefault("--split", "val", "split to answer: val, test_public or train");
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
         var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
-        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format)" };
+        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model: its first stage, a retriever's model file or a ranklist folder (LMDB, CONQUER's format); default on CONQUER's release: its HERO ranklist of the split" };
         var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default: the kind's preset, off for XML)" };
         var device = CommandLine.DeviceOption();
+        var layout = CommandLine.LayoutOption();
         var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
         {
-            checkpoint, corpus, output, split, config, kind, firstStage, nms, device,
+            checkpoint, corpus, layout, output, split, config, kind, firstStage, nms, device,
         };
         command.SetAction(parse => Run(new InferArgs(parse.GetValue(checkpoint)!, parse.GetValue(corpus)!, parse.GetValue(output)!)
         {
             Split = parse.GetValue(split)!, Config = parse.GetValue(config), Kind = parse.GetValue(kind), FirstStage = parse.GetValue(firstStage),
-            Nms = parse.GetValue(nms), Device = parse.GetValue(device),
+            Nms = parse.GetValue(nms), Device = parse.GetValue(device), Layout = parse.GetValue(layout),
         }, console));
         return command;
     }
@@ -61,8 +64,11 @@ internal static class InferCommand
         if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
         if (args.FirstStage != null && !File.Exists(args.FirstStage) && !Directory.Exists(args.FirstStage))
             throw new IOException($"--first-stage {Path.GetFullPath(args.FirstStage)}: does not exist");
-        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Split);
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Layout, args.Split);
+        // a second stage on CONQUER's release runs over the release's own ranklist when no first stage is given
+        string? releaseRanklist = args.FirstStage is null && corpus is ConquerRelease release ? release.Ranklist(args.Split) : null;
         var inputs = CorpusFolder.Files(corpus, [args.Split]).Select(f => (new FileInfo(f), "--corpus")).Append((args.Checkpoint, "--checkpoint")).ToList();
+        if (releaseRanklist is not null) inputs.Add((new FileInfo(ConquerRelease.StoreFile(releaseRanklist)), "--corpus"));
         if (args.Config != null) inputs.Add((args.Config, "--config"));
         if (args.FirstStage != null && File.Exists(args.FirstStage)) inputs.Add((new FileInfo(args.FirstStage), "--first-stage"));
         CommandLine.CheckOutput(args.Out, "--out", [.. inputs]);
@@ -72,21 +78,29 @@ internal static class InferCommand
         var loaded = ModelFiles.Load(args.Checkpoint.FullName, userConfig, args.Kind);
         using var model = loaded.Model;
         model.to(device).eval();
-        if (args.FirstStage is null && AnyModel.IsLocalizer(model) && !AnyModel.IsRetriever(model))
-            throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
-                "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
+        string? firstStage = args.FirstStage;
+        if (firstStage is null && AnyModel.IsLocalizer(model) && !AnyModel.IsRetriever(model))
+        {
+            if (releaseRanklist is null)
+                throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
+                    "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
+            if (!File.Exists(ConquerRelease.StoreFile(releaseRanklist)))
+                throw new DataFormatException($"{args.Corpus.FullName}: the CONQUER release has no first-stage ranklist for {args.Split}, missing " +
+                    $"{ConquerRelease.StoreFile(releaseRanklist)} (the release ships HERO's there); or give --first-stage");
+            firstStage = releaseRanklist;
+        }
         if (args.FirstStage is not null && !AnyModel.IsLocalizer(model))
             throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");
         console.WriteLine($"read {args.Checkpoint.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, {ModelFiles.Summary(loaded.Spec)}");
         using var data = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
         var queries = data.Queries(args.Split);
-        bool givenRanklist = args.FirstStage is not null && Directory.Exists(args.FirstStage);
+        bool givenRanklist = firstStage is not null && Directory.Exists(firstStage);
         var preset = RunPresets.Inference(loaded.Spec, rawFirstStageScores: !givenRanklist);
         var options = args.Nms is null ? preset : preset with { NmsThreshold = args.Nms };
         Submission submission;
         if (AnyModel.IsLocalizer(model))
         {
-            var first = args.FirstStage is null ? null : RetrieverStage.From(FirstStage(args.FirstStage, corpus, data, args.Split, options.TopVideos, device, console));
+            var first = firstStage is null ? null : RetrieverStage.From(FirstStage(firstStage, corpus, data, args.Split, options.TopVideos, device, console));
             submission = AnyModel.Pipeline(model, options, first).Submit(data, args.Split, queries);
         }
         else
