@@ -46,14 +46,15 @@ internal static class CommandLine
     }
 
     /// <summary>Runs a command body; bad input (the suite's own exceptions, I/O and access errors, an option the library
-    /// rejects) becomes one "error:" line and exit code 1.</summary>
+    /// rejects, a missing system library such as LMDB) becomes one "error:" line and exit code 1.</summary>
     public static int Guard(TextWriter console, Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException
+            or DllNotFoundException)
         {
             console.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return InputError;
@@ -67,8 +68,12 @@ internal static class CommandLine
     /// <summary>The required <c>--corpus</c> folder of the commands that read a corpus.</summary>
     public static Option<DirectoryInfo> CorpusOption() => new("--corpus")
     {
-        Description = "corpus folder: a synthetic corpus (vcmr synth) or a TVR release's data/ folder (data/README.md)", Required = true,
+        Description = "corpus folder: a synthetic corpus (vcmr synth), a TVR release's data/ folder or CONQUER's tvr_feature_release/ (data/README.md)", Required = true,
     };
+
+    /// <summary>The <c>--layout</c> of the <c>--corpus</c> folder (<see cref="CorpusLayout"/>).</summary>
+    public static Option<CorpusLayout> LayoutOption() =>
+        WithDefault("--layout", CorpusLayout.Auto, "layout of the --corpus folder (Auto: told from its contents)");
 
     /// <summary>The <c>--device</c> option (<see cref="Runtime.TorchDevice.Resolve"/>).</summary>
     public static Option<string?> DeviceOption() => new("--device") { Description = "cpu, cuda, cuda:N or auto (default: VCMR_DEVICE, else auto)" };

@@ -20,6 +20,7 @@ internal sealed record InferArgs(FileInfo Checkpoint, DirectoryInfo Corpus, File
     public string? FirstStage { get; init; }
     public double? Nms { get; init; }
     public string? Device { get; init; }
+    public CorpusLayout Layout { get; init; }
 }
 
 /// <summary>
@@ -28,7 +29,8 @@ internal sealed record InferArgs(FileInfo Checkpoint, DirectoryInfo Corpus, File
 /// a suite checkpoint, a reference training checkpoint (torch.save) or safetensors, read as <c>vcmr convert</c> reads
 /// it; a first stage alone (a retriever: XML used as one, MEE, PREM's retriever) writes the VR list only; a second stage
 /// runs over <c>--first-stage</c> (CONQUER, ExCL, PREM's localizer), and a proposal ranker (CAL, MCN) over it or, without
-/// one, over every video of the split.
+/// one, over every video of the split. On CONQUER's release a second stage runs over the release's HERO ranklist of the
+/// split unless --first-stage names another.
 /// </summary>
 internal static class InferCommand
 {
@@ -40,17 +42,18 @@ internal static class InferCommand
         var split = CommandLine.WithDefault("--split", "val", "split to answer: val, test_public or train");
         var config = new Option<FileInfo?>("--config") { Description = "model config JSON replacing the one the checkpoint records (needed for a bare state dict)" };
         var kind = KindOption.Create("the model kind the checkpoint holds; needed when a reference file could be several kinds");
-        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model (conquer, excl, prem-localizer; optional for cal/mcn, which otherwise rank every video's proposals): its first stage, a retriever's model file (e.g. an MEE best.ckpt) or a ranklist folder (LMDB, CONQUER's format)" };
+        var firstStage = new Option<string?>("--first-stage") { Description = "for a second-stage model (conquer, excl, prem-localizer; optional for cal/mcn, which otherwise rank every video's proposals): its first stage, a retriever's model file (e.g. an MEE best.ckpt) or a ranklist folder (LMDB, CONQUER's format); default on CONQUER's release: its HERO ranklist of the split" };
         var nms = new Option<double?>("--nms") { Description = "temporal NMS IoU threshold on the VCMR and SVMR lists (the reference's --nms_thd; default: the kind's preset, off for XML)" };
         var device = CommandLine.DeviceOption();
+        var layout = CommandLine.LayoutOption();
         var command = new Command("infer", "Answer a split of a corpus with a trained or released model: writes a TVR submission file (VCMR, SVMR, VR).")
         {
-            checkpoint, corpus, output, split, config, kind, firstStage, nms, device,
+            checkpoint, corpus, layout, output, split, config, kind, firstStage, nms, device,
         };
         command.SetAction(parse => Run(new InferArgs(parse.GetValue(checkpoint)!, parse.GetValue(corpus)!, parse.GetValue(output)!)
         {
             Split = parse.GetValue(split)!, Config = parse.GetValue(config), Kind = parse.GetValue(kind), FirstStage = parse.GetValue(firstStage),
-            Nms = parse.GetValue(nms), Device = parse.GetValue(device),
+            Nms = parse.GetValue(nms), Device = parse.GetValue(device), Layout = parse.GetValue(layout),
         }, console));
         return command;
     }
@@ -63,8 +66,11 @@ internal static class InferCommand
         if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
         if (args.FirstStage != null && !File.Exists(args.FirstStage) && !Directory.Exists(args.FirstStage))
             throw new IOException($"--first-stage {Path.GetFullPath(args.FirstStage)}: does not exist");
-        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Split);
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Layout, args.Split);
+        // a second stage on CONQUER's release runs over the release's own ranklist when no first stage is given
+        string? releaseRanklist = args.FirstStage is null && corpus is ConquerRelease release ? release.Ranklist(args.Split) : null;
         var inputs = CorpusFolder.Files(corpus, [args.Split]).Select(f => (new FileInfo(f), "--corpus")).Append((args.Checkpoint, "--checkpoint")).ToList();
+        if (releaseRanklist is not null) inputs.Add((new FileInfo(ConquerRelease.StoreFile(releaseRanklist)), "--corpus"));
         if (args.Config != null) inputs.Add((args.Config, "--config"));
         if (args.FirstStage != null && File.Exists(args.FirstStage)) inputs.Add((new FileInfo(args.FirstStage), "--first-stage"));
         CommandLine.CheckOutput(args.Out, "--out", [.. inputs]);
@@ -73,22 +79,30 @@ internal static class InferCommand
         var loaded = KindOption.Load(args.Checkpoint.FullName, args.Config, args.Kind);
         using var model = loaded.Model;
         model.to(device).eval();
-        if (args.FirstStage is null && AnyModel.NeedsFirstStage(model))
-            throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
-                "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
+        string? firstStage = args.FirstStage;
+        if (firstStage is null && AnyModel.NeedsFirstStage(model))
+        {
+            if (releaseRanklist is null)
+                throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
+                    "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
+            if (!File.Exists(ConquerRelease.StoreFile(releaseRanklist)))
+                throw new DataFormatException($"{args.Corpus.FullName}: the CONQUER release has no first-stage ranklist for {args.Split}, missing " +
+                    $"{ConquerRelease.StoreFile(releaseRanklist)} (the release ships HERO's there); or give --first-stage");
+            firstStage = releaseRanklist;
+        }
         if (args.FirstStage is not null && !AnyModel.IsLocalizer(model))
             throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");
         console.WriteLine($"read {args.Checkpoint.FullName}: {loaded.Layout}{(loaded.Epoch is { } e ? $", epoch {e}" : "")}, {ModelFiles.Summary(loaded.Spec)}");
         using var data = TvrData.Open(corpus, device, RunPresets.Features(loaded.Spec, corpus));
         var queries = data.Queries(args.Split);
-        bool givenRanklist = args.FirstStage is not null && FirstStageFile.IsRanklist([args.FirstStage]);
+        bool givenRanklist = firstStage is not null && FirstStageFile.IsRanklist([firstStage]);
         var preset = RunPresets.Inference(loaded.Spec, rawFirstStageScores: !givenRanklist);
         var options = args.Nms is null ? preset : preset with { NmsThreshold = args.Nms };
         Submission submission;
         if (AnyModel.IsLocalizer(model))
         {
-            var first = args.FirstStage is null ? null
-                : RetrieverStage.From(FirstStageFile.Candidates([args.FirstStage], corpus, data, device, console, (args.Split, options.TopVideos))[0]);
+            var first = firstStage is null ? null
+                : RetrieverStage.From(FirstStageFile.Candidates([firstStage], corpus, data, device, console, (args.Split, options.TopVideos))[0]);
             submission = AnyModel.Pipeline(model, options, first).Submit(data, args.Split, queries);
         }
         else

@@ -29,11 +29,12 @@ internal sealed record TrainArgs(DirectoryInfo Corpus, DirectoryInfo Out)
     public string TrainSplit { get; init; } = "train";
     public string ValSplit { get; init; } = "val";
     public string? Device { get; init; }
+    public CorpusLayout Layout { get; init; }
 }
 
 /// <summary>
 /// <c>vcmr train --corpus DIR --out DIR [--config FILE | --kind K] [--resume CKPT] [training options]</c>: trains a
-/// registered model kind on a corpus folder (synthetic or a TVR release), validating every epoch, and writes best.ckpt,
+/// registered model kind on a corpus folder (synthetic, a TVR release or CONQUER's), validating every epoch, and writes best.ckpt,
 /// last.ckpt, config.json and metrics.json into --out, each atomically. Without --config the model is the kind's paper
 /// preset (or, when resuming, the config the checkpoint records).
 /// </summary>
@@ -65,15 +66,17 @@ internal static class TrainCommand
         var trainSplit = CommandLine.WithDefault("--train-split", "train", "split trained on");
         var valSplit = CommandLine.WithDefault("--val-split", "val", "split validated on after every epoch");
         var device = CommandLine.DeviceOption();
+        var layout = CommandLine.LayoutOption();
         var command = new Command("train", "Train a model on a corpus folder: validated every epoch, resumable, checkpoints and metrics written atomically.")
         {
-            corpus, output, config, kind, resume, firstStage, epochs, batch, lr, patience, seed, trainSplit, valSplit, device,
+            corpus, layout, output, config, kind, resume, firstStage, epochs, batch, lr, patience, seed, trainSplit, valSplit, device,
         };
         command.SetAction(parse => Run(new TrainArgs(parse.GetValue(corpus)!, parse.GetValue(output)!)
         {
             Config = parse.GetValue(config), Kind = parse.GetValue(kind), Resume = parse.GetValue(resume), FirstStage = parse.GetValue(firstStage), Epochs = parse.GetValue(epochs),
             BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
             TrainSplit = parse.GetValue(trainSplit)!, ValSplit = parse.GetValue(valSplit)!, Device = parse.GetValue(device),
+            Layout = parse.GetValue(layout),
         }, console, terminalWidth));
         return command;
     }
@@ -93,7 +96,7 @@ internal static class TrainCommand
         if (args.Resume != null) CommandLine.CheckInput(args.Resume, "--resume");
         foreach (var path in args.FirstStage ?? [])
             if (!File.Exists(path) && !Directory.Exists(path)) throw new IOException($"--first-stage {Path.GetFullPath(path)}: does not exist");
-        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.TrainSplit, args.ValSplit);
+        var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Layout, args.TrainSplit, args.ValSplit);
         CommandLine.CheckOutputFolder(args.Out, "--out");
         var inputs = CorpusFolder.Files(corpus, [args.TrainSplit, args.ValSplit]).Select(f => (new FileInfo(f), "--corpus")).ToList();
         if (args.Config != null) inputs.Add((args.Config, "--config"));

@@ -39,7 +39,10 @@ public sealed record ConquerRelease(string Root) : ITvrCorpus
 
     /// <summary>True when the val annotations, the index and the three feature stores exist.</summary>
     public bool IsComplete => File.Exists(Annotations("val")) && File.Exists(VideoIndexPath)
-        && new[] { VideoFeatures, SubtitleFeatures, QueryFeatures }.All(p => File.Exists(Path.Combine(p, "data.mdb")));
+        && new[] { VideoFeatures, SubtitleFeatures, QueryFeatures }.All(p => File.Exists(StoreFile(p)));
+
+    /// <summary>The file that holds an LMDB store's (or ranklist's) data: data.mdb in its folder.</summary>
+    public static string StoreFile(string store) => Path.Combine(store, "data.mdb");
 
     /// <summary>
     /// Writes <paramref name="source"/> (e.g. a synthetic corpus) in this layout: annotations of every split it has
