@@ -7,16 +7,19 @@ using static TorchSharp.torch;
 
 namespace Vcmr.Models.Baselines.Excl;
 
-/// <summary>One stream of an encoded ExCL corpus: what depends on the video alone, per clip, so that only the second
-/// BiLSTM and the rest runs per (query, video) pair.</summary>
-/// <param name="Clips">(Nv, L, H) the first BiLSTM's outputs (the clip encoding).</param>
+/// <summary>One stream of an encoded ExCL corpus: everything of the second BiLSTM's input and of the start/end MLPs'
+/// first layer that depends on the video alone, per clip, so that only the recurrence and the rest runs per
+/// (query, video) pair.</summary>
+/// <param name="ForwardInput">(Nv, L, 2H) the forward direction's input projection of the clip encoding (with biases).</param>
+/// <param name="ReverseInput">(Nv, L, 2H) the backward direction's.</param>
 /// <param name="StartPart">(Nv, L, H) the start MLP's first layer on the clip encoding (with its bias).</param>
 /// <param name="EndPart">(Nv, L, H) the end MLP's.</param>
-public sealed record ExclStreamIndex(Tensor Clips, Tensor StartPart, Tensor EndPart) : IDisposable
+public sealed record ExclStreamIndex(Tensor ForwardInput, Tensor ReverseInput, Tensor StartPart, Tensor EndPart) : IDisposable
 {
     public void Dispose()
     {
-        Clips.Dispose();
+        ForwardInput.Dispose();
+        ReverseInput.Dispose();
         StartPart.Dispose();
         EndPart.Dispose();
     }
@@ -173,10 +176,11 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
         {
             var c1 = first.forward(Drop(StreamInput(context, clips, name)), context.Mask).Outputs;
             var (s1, e1) = ((Linear)start[0], (Linear)end[0]);
-            parts[name] = new ExclStreamIndex(c1, nn.functional.linear(c1, s1.weight!.narrow(1, h, h), s1.bias!), nn.functional.linear(c1, e1.weight!.narrow(1, h, h), e1.bias!));
+            parts[name] = new ExclStreamIndex(second.Rnn.Project(c1, reverse: false, 0, bias: true), second.Rnn.Project(c1, reverse: true, 0, bias: true),
+                nn.functional.linear(c1, s1.weight!.narrow(1, h, h), s1.bias!), nn.functional.linear(c1, e1.weight!.narrow(1, h, h), e1.bias!));
         }
         var index = new ExclIndex(parts.GetValueOrDefault("Video"), parts.GetValueOrDefault("Subtitle"), context.Mask.alias());
-        foreach (var t in new[] { index.Video, index.Sub }.OfType<ExclStreamIndex>().SelectMany(s => new[] { s.Clips, s.StartPart, s.EndPart }))
+        foreach (var t in new[] { index.Video, index.Sub }.OfType<ExclStreamIndex>().SelectMany(s => new[] { s.ForwardInput, s.ReverseInput, s.StartPart, s.EndPart }))
             t.MoveToOuterDisposeScope();
         index.Mask.MoveToOuterDisposeScope();
         return index;
@@ -189,22 +193,22 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
         Tensor Cat(Func<ExclIndex, Tensor> pick) =>
             cat(chunks.Select(c => nn.functional.pad(pick(c), c.Mask.shape[1] == l ? [0, 0] : pick(c).ndim == 2 ? [0, l - c.Mask.shape[1]] : [0, 0, 0, l - c.Mask.shape[1]])).ToArray(), 0);
         ExclStreamIndex? Stream(Func<ExclIndex, ExclStreamIndex?> pick) => pick(chunks[0]) is null ? null
-            : new(Cat(c => pick(c)!.Clips), Cat(c => pick(c)!.StartPart), Cat(c => pick(c)!.EndPart));
+            : new(Cat(c => pick(c)!.ForwardInput), Cat(c => pick(c)!.ReverseInput), Cat(c => pick(c)!.StartPart), Cat(c => pick(c)!.EndPart));
         return new ExclIndex(Stream(c => c.Video), Stream(c => c.Sub), Cat(c => c.Mask));
     }
 
-    /// <summary>Pairs per chunk of <see cref="Localize(Tensor, ExclIndex, Tensor)"/>: bounds the (pairs, L, 2H) inputs of the second BiLSTM.</summary>
+    /// <summary>Pairs per chunk of <see cref="Localize(Tensor, ExclIndex, Tensor)"/>: bounds the (pairs, L, 2H) recurrence inputs.</summary>
     private const int PairChunk = 2048;
 
     /// <summary>(Nq, K, L) masked start and end logits of each query over its K candidate videos (positions in
-    /// <paramref name="index"/>), the same as <see cref="Forward"/> on each (query, video) pair: the first BiLSTM and
-    /// the MLPs' shares of the clip encoding and of the query are computed once, the second BiLSTM per pair.</summary>
+    /// <paramref name="index"/>), the same as <see cref="Forward"/> on each (query, video) pair: the query's share of
+    /// every projection is computed once per query and added to the video's share from the index.</summary>
     public (Tensor Start, Tensor End) Localize(Tensor query, ExclIndex index, Tensor candidates)
     {
         using var scope = NewDisposeScope();
         int h = Config.HiddenSize;
         long nq = candidates.shape[0], k = candidates.shape[1], l = index.Mask.shape[1];
-        // pairs ordered by their video's length, longest first, so that a chunk's inputs carry little padding
+        // pairs ordered by their video's length, longest first, so that a chunk's recurrence stops with its videos
         var byLength = index.Mask.sum(1).index_select(0, candidates.flatten()).sort(0, descending: true, stable: true).Indices;
         var pairQuery = arange(nq, device: query.device).unsqueeze(1).expand(nq, k).flatten().index_select(0, byLength);
         var pairVideo = candidates.flatten().index_select(0, byLength);
@@ -214,6 +218,8 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
         {
             var parts = (name == "Video" ? index.Video : index.Sub) ?? throw new ArgumentException($"the index has no {name} stream");
             var (s1, e1) = ((Linear)start[0], (Linear)end[0]);
+            var qForward = second.Rnn.Project(query, reverse: false, h, bias: false);                 // (Nq, 2H)
+            var qReverse = second.Rnn.Project(query, reverse: true, h, bias: false);
             var qStart = nn.functional.linear(query, s1.weight!.narrow(1, 2 * h, h));                  // (Nq, H)
             var qEnd = nn.functional.linear(query, e1.weight!.narrow(1, 2 * h, h));
             for (long p0 = 0; p0 < nq * k; p0 += PairChunk)
@@ -223,15 +229,13 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
                 var qi = pairQuery.narrow(0, p0, n);
                 var vi = pairVideo.narrow(0, p0, n);
                 var mask = index.Mask.index_select(0, vi);
-                long width = (long)mask[0].sum().item<float>();  // the chunk's longest video
-                mask = mask.narrow(1, 0, width);
-                var clips = parts.Clips.index_select(0, vi).narrow(1, 0, width);
-                var c2 = second.forward(cat([clips, query.index_select(0, qi).unsqueeze(1).expand(-1, width, -1)], 2), mask).Outputs;
+                var (c2, _) = second.Rnn.Recur(parts.ForwardInput.index_select(0, vi) + qForward.index_select(0, qi).unsqueeze(1),
+                    parts.ReverseInput.index_select(0, vi) + qReverse.index_select(0, qi).unsqueeze(1), mask);
                 Tensor Logits(Sequential mlp, Tensor videoPart, Tensor queryPart) =>
                     ((Linear)mlp[2]).forward(tanh(nn.functional.linear(c2, ((Linear)mlp[0]).weight!.narrow(1, 0, h))
-                        + videoPart.index_select(0, vi).narrow(1, 0, width) + queryPart.index_select(0, qi).unsqueeze(1))).squeeze(-1);
-                st.narrow(0, p0, n).narrow(1, 0, width).add_(Logits(start, parts.StartPart, qStart));
-                ed.narrow(0, p0, n).narrow(1, 0, width).add_(Logits(end, parts.EndPart, qEnd));
+                        + videoPart.index_select(0, vi) + queryPart.index_select(0, qi).unsqueeze(1))).squeeze(-1);
+                st.narrow(0, p0, n).add_(Logits(start, parts.StartPart, qStart));
+                ed.narrow(0, p0, n).add_(Logits(end, parts.EndPart, qEnd));
             }
         }
         int streams = Config.StreamCount;

@@ -5,36 +5,23 @@ using static TorchSharp.torch;
 
 namespace Vcmr.Tests.Models;
 
-public class RnnEncoderTests
+public class LstmTests
 {
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void StateDictNamesAreTheReferences(bool bidirectional)
-    {
-        using var encoder = new RnnEncoder(5, 4, bidirectional);
-        var names = encoder.state_dict().Keys.Order().ToArray();
-        var expected = new[] { "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0" }
-            .SelectMany(n => bidirectional ? new[] { n, n + "_reverse" } : [n]).Select(n => "rnn." + n).Order();
-        Assert.Equal(expected, names);
-        Assert.Equal(bidirectional ? 8 : 4, encoder.OutputSize);
-    }
-
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]
     [InlineData(true, true)]
-    public void FullLengthRowsMatchAnUnpackedLstm(bool bidirectional, bool inference)
+    public void FullLengthRowsMatchTorchsLstm(bool bidirectional, bool inference)
     {
         Seeding.Seed(1);
         using var grad = inference ? no_grad() : enable_grad();
-        using var encoder = new RnnEncoder(5, 4, bidirectional);
+        using var mine = new Lstm(5, 4, bidirectional);
         using var torchLstm = nn.LSTM(5, 4, batchFirst: true, bidirectional: bidirectional);
-        torchLstm.load_state_dict(encoder.state_dict().ToDictionary(kv => kv.Key["rnn.".Length..], kv => kv.Value));
+        torchLstm.load_state_dict(mine.state_dict()); // same names and shapes as torch.nn.LSTM
         using var scope = NewDisposeScope();
         var x = randn(3, 6, 5);
-        var (outputs, last) = encoder.forward(x, ones(3, 6));
+        var (outputs, last) = mine.forward(x, ones(3, 6));
         var (expected, h, _) = torchLstm.forward(x);
         Assert.True(outputs.allclose(expected, 1e-5, 1e-6));
         // h_n is (directions, N, H): [forward at the end; backward at the start]
@@ -47,13 +34,13 @@ public class RnnEncoderTests
     public void APaddedRowGivesWhatItGivesAlone(bool inference)
     {
         // a packed sequence's semantics: padding neither reaches the real steps of the backward pass nor moves the
-        // forward pass's last state; padded outputs are zero; rows come back in their own order
+        // forward pass's last state; padded outputs are zero (autograd path: masked steps; inference: packed steps)
         Seeding.Seed(2);
         using var grad = inference ? no_grad() : enable_grad();
-        using var lstm = new RnnEncoder(3, 4, bidirectional: true);
+        using var lstm = new Lstm(3, 4, bidirectional: true);
         using var scope = NewDisposeScope();
         var x = randn(3, 7, 3);
-        // rows of 7, 3 and 5 steps, not sorted by length
+        // rows of 7, 3 and 5 steps: the inference path sorts them by length and puts them back
         var mask = tensor(new float[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0 }, [3, 7]);
         var (outputs, last) = lstm.forward(x * mask.unsqueeze(2), mask);
         var (alone, aloneLast) = lstm.forward(x[1..2, ..3], ones(1, 3));
@@ -66,13 +53,15 @@ public class RnnEncoderTests
     }
 
     [Fact]
-    public void TheOutputKeepsTheInputsLengthWhenEveryRowIsShorter()
+    public void ProjectionsOfAnInputsPartsSumToItsProjection()
     {
-        using var lstm = new RnnEncoder(3, 2, bidirectional: true);
+        Seeding.Seed(3);
+        using var lstm = new Lstm(6, 2, bidirectional: true);
         using var scope = NewDisposeScope();
-        var mask = tensor(new float[] { 1, 1, 0, 0, 1, 0, 0, 0 }, [2, 4]);
-        var (outputs, _) = lstm.forward(randn(2, 4, 3) * mask.unsqueeze(2), mask);
-        Assert.Equal(new long[] { 2, 4, 4 }, outputs.shape);
-        Assert.Equal(0, outputs[.., 2..].abs().sum().item<float>());
+        var x = randn(2, 3, 6);
+        var whole = lstm.Project(x, reverse: true);
+        var parts = lstm.Project(x[.., .., ..4], true, 0, bias: true) + lstm.Project(x[.., .., 4..], true, 4, bias: false);
+        Assert.True(whole.allclose(parts, 1e-6, 1e-6));
+        Assert.Throws<ArgumentException>(() => lstm.Project(x, true, 1, bias: false));
     }
 }
