@@ -80,16 +80,21 @@ public static class PremPublished
         return new DataFrame(kept);
     }
 
-    /// <summary><paramref name="measured"/> (a <see cref="Measured"/> table) with the published numbers of its rows and
-    /// columns in the column group <see cref="RecallTable.PublishedGroup"/>; published models the table has no row for
-    /// and metrics it has no column for are left out.</summary>
+    /// <summary><paramref name="measured"/> (a <see cref="Measured"/> table) with the published numbers of its columns in
+    /// the column group <see cref="RecallTable.PublishedGroup"/>. A published model the table has no row for (the paper's
+    /// baselines: ReLoCLNet, HERO) gets a row after the measured ones, with its measured cells missing; one with no number
+    /// in the table's columns is left out, as are the metrics the table has no column for.</summary>
     public static DataFrame WithPublished(DataFrame measured, IEnumerable<PublishedResult> published)
     {
-        var models = Enumerable.Range(0, (int)measured.Rows.Count).Select(r => (string?)measured.Columns[RecallTable.ModelColumn][r]).ToHashSet();
         var columns = measured.Columns.Select(c => c.Name).ToHashSet();
-        var kept = published.Where(p => models.Contains(p.Model))
-            .Select(p => p with { Values = p.Values.Where(v => columns.Contains(v.Key)).ToDictionary(v => v.Key, v => v.Value) });
-        return RecallTable.WithPublished(measured, kept);
+        var kept = published.Select(p => p with { Values = p.Values.Where(v => columns.Contains(v.Key)).ToDictionary(v => v.Key, v => v.Value) })
+            .Where(p => p.Values.Count > 0).ToList();
+        var rows = Enumerable.Range(0, (int)measured.Rows.Count).Select(r => (string?)measured.Columns[RecallTable.ModelColumn][r]).ToList();
+        var added = kept.Select(p => p.Model).Distinct().Where(m => !rows.Contains(m)).ToList();
+        var frame = measured.Columns.Select(c => c.Name == RecallTable.ModelColumn
+            ? (DataFrameColumn)new StringDataFrameColumn(c.Name, rows.Concat(added))
+            : new DoubleDataFrameColumn(c.Name, Enumerable.Range(0, rows.Count).Select(r => (double?)c[r]).Concat(added.Select(_ => (double?)null))));
+        return RecallTable.WithPublished(new DataFrame(frame), kept);
     }
 
     /// <summary>The published rows alone under <paramref name="columns"/> (for a chart beside the measured one).</summary>

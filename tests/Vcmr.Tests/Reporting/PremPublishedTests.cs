@@ -25,16 +25,27 @@ public class PremPublishedTests
     }
 
     [Fact]
-    public void WithPublishedAddsOnlyTheTablesModelsAndColumnsInTheirOwnGroup()
+    public void WithPublishedPutsThePapersNumbersInTheirOwnGroupAndAddsThePapersOtherModelsAsRows()
     {
         var table = PremPublished.WithPublished(PremPublished.Measured([("XML", VrOnly()), ("PREM", VrOnly())], PremPublished.VrColumns), PremPublished.Main);
         string group = RecallTable.PublishedGroup;
-        // the paper's VR numbers beside the measured ones; HERO, ReLoCLNet (no row here) and the moment metrics (no column) are left out
+        // measured rows first, then the published models with a VR number, in the paper's order (CONQUER has none)
+        Assert.Equal(["XML", "PREM", "ReLoCLNet", "HERO (no pre-training)", "HERO", "PREM (HERO fine-tuned by PREM's contrastive learning)"],
+            Enumerable.Range(0, (int)table.Rows.Count).Select(r => (string)table.Columns["model"][r]));
         Assert.Equal(18.52, table.Columns[$"{group}: VR R@1"][0]);
         Assert.Equal(92.50, table.Columns[$"{group}: VR R@100"][1]);
-        Assert.Equal(2, table.Rows.Count);
-        Assert.DoesNotContain(table.Columns, c => c.Name.Contains("VCMR"));
+        Assert.Equal(22.63, table.Columns[$"{group}: VR R@1"][2]); // ReLoCLNet
+        Assert.Equal(29.01, table.Columns[$"{group}: VR R@1"][4]); // HERO
+        Assert.Null(table.Columns["VR R@1"][2]); // published only: nothing measured
         Assert.Equal(100.0, table.Columns["VR R@1"][1]); // measured numbers untouched
+        Assert.DoesNotContain(table.Columns, c => c.Name.Contains("VCMR")); // metrics the table has no column for
+
+        var moments = PremPublished.WithPublished(PremPublished.Measured([("PREM", VrOnly())], PremPublished.MomentColumns), PremPublished.Main);
+        var models = Enumerable.Range(0, (int)moments.Rows.Count).Select(r => (string)moments.Columns["model"][r]).ToList();
+        Assert.Equal(["PREM", "XML", "ReLoCLNet", "HERO", "CONQUER", "PREM (HERO fine-tuned by PREM's contrastive learning)"], models);
+        Assert.Equal(4.11, moments.Columns[$"{group}: VCMR 0.7 R@1"][models.IndexOf("ReLoCLNet")]);
+        Assert.Null(moments.Columns[$"{group}: VCMR 0.7 R@10"][models.IndexOf("ReLoCLNet")]); // the paper gives none
+        Assert.Equal(5.13, moments.Columns[$"{group}: VCMR 0.7 R@1"][models.IndexOf("HERO")]);
     }
 
     [Fact]
