@@ -28,7 +28,7 @@ public static class AnyModel
 
     /// <summary>True when <paramref name="model"/> ranks whole moments (<see cref="IMomentRanker{TIndex}"/>: CAL, MCN),
     /// which it can do among every video of the corpus when no first stage is given.</summary>
-    public static bool IsRanker(object model) => model.GetType().GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IMomentRanker<>));
+    public static bool IsRanker(object model) => Implemented(model, typeof(IMomentRanker<>)) is not null;
 
     /// <summary>True when <paramref name="model"/> is a second stage that cannot run without a first (CONQUER, ExCL, PREM's
     /// localizer): neither its own retriever nor a ranker of every video.</summary>
@@ -69,18 +69,9 @@ public static class AnyModel
             var validation = Validation.Vcmr(Pipeline(model, options.Inference, firstStage), data, options.ValSplit, options.Stop);
             return TrainingPlan.Of(model, batches, trainable.Loss, validation, options.Trainer);
         }
-        if (model.GetType().GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IOwnBatchSource<>)) is { } own)
-        {
-            try
-            {
-                return (TrainingPlan)typeof(AnyModel).GetMethod(nameof(OwnPlan), BindingFlags.NonPublic | BindingFlags.Static)!
-                    .MakeGenericMethod(own.GetGenericArguments()[0]).Invoke(null, [model, data, options, firstStage])!;
-            }
-            catch (TargetInvocationException e) when (e.InnerException is not null)
-            {
-                throw e.InnerException;
-            }
-        }
+        if (Implemented(model, typeof(IOwnBatchSource<>)) is { } own)
+            return (TrainingPlan)Call(typeof(AnyModel).GetMethod(nameof(OwnPlan), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(own.GetGenericArguments()[0]), model, data, options, firstStage);
         return Paired(model, data, options, firstStage);
     }
 
@@ -123,26 +114,30 @@ public static class AnyModel
     // the model's TIndex; null when it implements none.
     private static MethodInfo? Factory(Type factory, object model)
     {
-        var interfaces = model.GetType().GetInterfaces().Where(i => i.IsGenericType).ToList();
         foreach (var from in factory.GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.Name == "From" && m.IsGenericMethodDefinition))
-        {
-            var stage = from.GetParameters()[0].ParameterType.GetGenericTypeDefinition();
-            if (interfaces.FirstOrDefault(i => i.GetGenericTypeDefinition() == stage) is { } implemented)
+            if (Implemented(model, from.GetParameters()[0].ParameterType.GetGenericTypeDefinition()) is { } implemented)
                 return from.MakeGenericMethod(implemented.GetGenericArguments()[0]);
-        }
         return null;
     }
 
-    private static object Invoke(Type factory, object model, string what)
+    // The closed generic interface of definition <paramref name="definition"/> the model implements, or null.
+    private static Type? Implemented(object model, Type definition) =>
+        model.GetType().GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == definition);
+
+    private static object Invoke(Type factory, object model, string what) =>
+        Call(Factory(factory, model) ?? throw new ArgumentException($"a '{Kind(model)}' model is not {what}", nameof(model)), model);
+
+    // A reflected call that throws what the method threw (with its stack), not a TargetInvocationException.
+    private static object Call(MethodInfo method, params object?[] args)
     {
-        var from = Factory(factory, model) ?? throw new ArgumentException($"a '{Kind(model)}' model is not {what}", nameof(model));
         try
         {
-            return from.Invoke(null, [model])!;
+            return method.Invoke(null, args)!;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {
-            throw e.InnerException;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
         }
     }
 }
