@@ -21,8 +21,7 @@ internal static class FirstStageFile
         params (string Split, int TopK)[] runs)
     {
         var full = paths.Select(Path.GetFullPath).ToList();
-        foreach (var path in full.Where(p => !File.Exists(p) && !Directory.Exists(p)))
-            throw new IOException($"--first-stage {path}: does not exist");
+        CheckExist(full);
         if (!IsRanklist(full))
         {
             if (full.Count != 1)
@@ -32,6 +31,13 @@ internal static class FirstStageFile
         if (full.FirstOrDefault(File.Exists) is { } file)
             throw new ArgumentException($"--first-stage {file}: is a file, but the other --first-stage is a ranklist folder; give one model file or ranklist folders");
         return [.. runs.Select(r => Ranklist(full, data, r.Split, console))];
+    }
+
+    /// <summary>Throws naming --first-stage and the path unless every path is a file or folder.</summary>
+    public static void CheckExist(IEnumerable<string> paths)
+    {
+        foreach (var path in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
+            throw new IOException($"--first-stage {Path.GetFullPath(path)}: does not exist");
     }
 
     private static List<VideoCandidates> Model(string path, ITvrCorpus corpus, Device device, TextWriter console, (string Split, int TopK)[] runs)

@@ -94,8 +94,7 @@ internal static class TrainCommand
         KindOption.Check(args.Kind);
         if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
         if (args.Resume != null) CommandLine.CheckInput(args.Resume, "--resume");
-        foreach (var path in args.FirstStage ?? [])
-            if (!File.Exists(path) && !Directory.Exists(path)) throw new IOException($"--first-stage {Path.GetFullPath(path)}: does not exist");
+        FirstStageFile.CheckExist(args.FirstStage ?? []);
         var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Layout, args.TrainSplit, args.ValSplit);
         CommandLine.CheckOutputFolder(args.Out, "--out");
         var inputs = CorpusFolder.Files(corpus, [args.TrainSplit, args.ValSplit]).Select(f => (new FileInfo(f), "--corpus")).ToList();
