@@ -13,13 +13,13 @@ namespace Vcmr.Models.Conquer;
 public sealed class QueryWeightEncoder : nn.Module<Tensor, Tensor>
 {
     private readonly NetVlad text_pooling;
-    private readonly Dropout moe_txt_dropout;
+    private readonly FastDropout moe_txt_dropout;
     private readonly Linear moe_fc_txt;
 
     public QueryWeightEncoder(ConquerConfig c) : base(nameof(QueryWeightEncoder))
     {
         text_pooling = new NetVlad(c.NetVladClusters, c.HiddenSize);
-        moe_txt_dropout = nn.Dropout(c.MoeDropout);
+        moe_txt_dropout = new FastDropout(c.MoeDropout);
         moe_fc_txt = nn.Linear(text_pooling.OutputDim, 2, hasBias: false);
         RegisterComponents();
     }

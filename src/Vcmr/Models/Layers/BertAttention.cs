@@ -38,13 +38,13 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public BertSelfOutput(int hidden, double dropout, double layerNormEps = 1e-5, int? input = null) : base(nameof(BertSelfOutput))
     {
         dense = nn.Linear(input ?? hidden, hidden);
         LayerNorm = nn.LayerNorm(hidden, layerNormEps);
-        this.dropout = nn.Dropout(dropout, inplace: true); // Linear's backward does not read its output
+        this.dropout = new FastDropout(dropout, inplace: true); // Linear's backward does not read its output
         RegisterComponents();
     }
 

@@ -11,13 +11,11 @@ public sealed class BertCrossAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
 {
     private readonly BertSelfAttention self;
     private readonly BertSelfOutput output;
-    private readonly int _heads;
 
     public BertCrossAttention(int hidden, int heads, double dropout, double layerNormEps) : base(nameof(BertCrossAttention))
     {
         self = new BertSelfAttention(hidden, heads, dropout);
         output = new BertSelfOutput(hidden, dropout, layerNormEps);
-        _heads = heads;
         RegisterComponents();
     }
 
@@ -31,18 +29,11 @@ public sealed class BertCrossAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         return output.forward(attended, x);
     }
 
-    /// <summary>(N, heads, L, Lc) attention probabilities of <see cref="forward"/>, without dropout. Reads the shared
-    /// attention's query and key projections by their state-dict names (the shared layer exposes no probabilities).</summary>
+    /// <summary>(N, heads, L, Lc) attention probabilities of <see cref="forward"/>, without dropout.</summary>
     public Tensor Probabilities(Tensor x, Tensor context, Tensor contextMask)
     {
-        using var scope = NewDisposeScope();
-        var projections = self.named_children().ToDictionary(c => c.name, c => c.module);
-        Tensor Split(string name, Tensor t) =>
-            ((Linear)projections[name]).forward(t).view(t.shape[0], t.shape[1], _heads, -1).permute(0, 2, 1, 3);
-        var q = Split("query", x);
-        var k = Split("key", context);
-        var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(q.shape[^1]) + (1 - contextMask.unsqueeze(1).unsqueeze(1)) * -10000.0;
-        return softmax(scores, -1).MoveToOuterDisposeScope();
+        using var pairMask = contextMask.unsqueeze(1);
+        return self.Probabilities(x, context, pairMask);
     }
 }
 

@@ -12,14 +12,14 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly Embedding position_embeddings, token_type_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public BertEmbeddings(int maxPositions, int typeVocabulary, int hidden, double dropout, double layerNormEps) : base(nameof(BertEmbeddings))
     {
         position_embeddings = nn.Embedding(maxPositions, hidden);
         token_type_embeddings = nn.Embedding(typeVocabulary, hidden);
         LayerNorm = nn.LayerNorm(hidden, layerNormEps);
-        this.dropout = nn.Dropout(dropout, inplace: true); // LayerNorm's backward does not read its output
+        this.dropout = new FastDropout(dropout, inplace: true); // LayerNorm's backward does not read its output
         RegisterComponents();
     }
 

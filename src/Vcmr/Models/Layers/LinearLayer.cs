@@ -15,7 +15,7 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     {
         LayerNorm = nn.LayerNorm(inDim);
         // In place: LayerNorm's backward needs its input, not its output, so the (N, L, 3072) copy is saved.
-        net = nn.Sequential(("0", nn.Dropout(dropout, inplace: true)), ("1", nn.Linear(inDim, outDim)));
+        net = nn.Sequential(("0", new FastDropout(dropout, inplace: true)), ("1", nn.Linear(inDim, outDim)));
         RegisterComponents();
     }
 

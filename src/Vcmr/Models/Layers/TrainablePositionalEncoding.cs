@@ -9,13 +9,13 @@ public sealed class TrainablePositionalEncoding : nn.Module<Tensor, Tensor>
 {
     private readonly Embedding position_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public TrainablePositionalEncoding(int maxPositions, int hidden, double dropout) : base(nameof(TrainablePositionalEncoding))
     {
         position_embeddings = nn.Embedding(maxPositions, hidden);
         LayerNorm = nn.LayerNorm(hidden);
-        this.dropout = nn.Dropout(dropout, inplace: true); // LayerNorm's backward does not read its output
+        this.dropout = new FastDropout(dropout, inplace: true); // LayerNorm's backward does not read its output
         RegisterComponents();
     }
 

@@ -119,7 +119,7 @@ public sealed class ExclModel : nn.Module, IMomentLocalizer<ExclIndex>, ITrainab
         return cat([x, tef], 2);
     }
 
-    private Tensor Drop(Tensor x) => nn.functional.dropout(x, Config.Dropout, training);
+    private Tensor Drop(Tensor x) => FastDropout.Apply(x, Config.Dropout, training);
 
     /// <summary>(N, L) masked start and end logits of query i on video i (the reference's forward), streams averaged.</summary>
     public (Tensor Start, Tensor End) Forward(QueryBatch queries, ContextBatch context)
