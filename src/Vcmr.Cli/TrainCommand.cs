@@ -56,7 +56,7 @@ internal static class TrainCommand
         {
             Description = "for a second-stage kind (conquer and prem-localizer train and validate on its candidates, excl validates on them; optional for " +
                 "cal/mcn, validated on every video without it): a retriever's model file (e.g. an XML, MEE or prem-retriever best.ckpt), or ranklist " +
-                "folders (LMDB, CONQUER's format), the option once per split",
+                "folders (LMDB, CONQUER's format), the option once per split; default on CONQUER's release: its HERO ranklists of the two splits",
         };
         var epochs = new Option<int?>("--epochs") { Description = $"epochs to plan, the learning-rate schedule spans them ({Kinds(d => d.Trainer.Epochs)})" };
         var batch = new Option<int?>("--batch-size") { Description = $"training queries per batch, bsz ({Kinds(d => d.BatchSize)})" };
@@ -111,7 +111,8 @@ internal static class TrainCommand
         model.to(device);
         using var data = TvrData.Open(corpus, device, RunPresets.Features(spec, corpus));
         var defaults = RunPresets.Training(spec);
-        var inference = RunPresets.Inference(spec, rawFirstStageScores: !FirstStageFile.IsRanklist(args.FirstStage ?? []));
+        var firstStage = FirstStage(args, corpus, model, defaults);
+        var inference = RunPresets.Inference(spec, rawFirstStageScores: !FirstStageFile.IsRanklist(firstStage ?? []));
         var options = new ExperimentOptions
         {
             BatchSize = args.BatchSize ?? defaults.BatchSize, TrainSplit = args.TrainSplit, ValSplit = args.ValSplit,
@@ -122,7 +123,7 @@ internal static class TrainCommand
                 Patience = args.Patience ?? defaults.Trainer.Patience, Seed = args.Seed, CheckpointDir = args.Out.FullName,
             },
         };
-        var plan = AnyModel.Plan(model, data, options, Candidates(args, model, spec, defaults, corpus, data, options, device, console));
+        var plan = AnyModel.Plan(model, data, options, Candidates(args, firstStage, model, spec, defaults, corpus, data, options, device, console));
         int epochs = options.Trainer.Epochs;
         console.WriteLine($"training {ModelFiles.Summary(spec)}{(args.Config is null ? args.Resume is null ? " (paper preset)" : "" : $" (config {args.Config.FullName})")}");
         console.WriteLine($"corpus {args.Corpus.FullName}: {data.Queries(args.TrainSplit).Count} {args.TrainSplit} queries, " +
@@ -157,13 +158,27 @@ internal static class TrainCommand
         return CommandLine.Success;
     });
 
+    // --first-stage as given; without it, a second stage on CONQUER's release trains over the release's own HERO ranklists
+    // (train_select100_top2000 for the training split, when the kind trains on candidates, and the validation split's).
+    private static IReadOnlyList<string>? FirstStage(TrainArgs args, ITvrCorpus corpus, nn.Module model, TrainingDefaults defaults)
+    {
+        if (args.FirstStage is { Count: > 0 } || corpus is not ConquerRelease release || !AnyModel.NeedsFirstStage(model)) return args.FirstStage;
+        string[] splits = defaults.Candidates is null ? [args.ValSplit] : [args.TrainSplit, args.ValSplit];
+        var lists = splits.Select(release.Ranklist).ToList();
+        var missing = lists.Select(ConquerRelease.StoreFile).Where(f => !File.Exists(f)).ToList();
+        if (missing.Count > 0)
+            throw new DataFormatException($"{args.Corpus.FullName}: the CONQUER release has no first-stage ranklist for {string.Join(" and ", splits)}, missing " +
+                $"{string.Join(", ", missing)} (the release ships HERO's there); or give --first-stage");
+        return lists;
+    }
+
     // What a second stage trains and validates on: its first stage's top candidates on the validation split and, for a kind
     // trained on them, on the training split (the training queries its kind keeps); null for a kind run without one.
-    private static FirstStageCandidates? Candidates(TrainArgs args, nn.Module model, ModelSpec spec, TrainingDefaults defaults, ITvrCorpus corpus,
-        TvrData data, ExperimentOptions options, Device device, TextWriter console)
+    private static FirstStageCandidates? Candidates(TrainArgs args, IReadOnlyList<string>? firstStage, nn.Module model, ModelSpec spec,
+        TrainingDefaults defaults, ITvrCorpus corpus, TvrData data, ExperimentOptions options, Device device, TextWriter console)
     {
         var training = defaults.Candidates;
-        if (args.FirstStage is not { Count: > 0 } given)
+        if (firstStage is not { Count: > 0 } given)
         {
             if (AnyModel.NeedsFirstStage(model))
                 throw new ArgumentException($"--first-stage: a '{spec.Kind}' model {(training is null ? "is validated over" : "trains on")} a first stage's " +

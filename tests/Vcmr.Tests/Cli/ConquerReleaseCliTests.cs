@@ -3,6 +3,7 @@ using Vcmr.Data;
 using Vcmr.Evaluation;
 using Vcmr.Experiments;
 using Vcmr.Inference;
+using Vcmr.Models;
 using Vcmr.Models.Conquer;
 using Vcmr.Models.Xml;
 using Vcmr.Runtime;
@@ -12,12 +13,16 @@ using Vcmr.Training;
 
 namespace Vcmr.Tests.Cli;
 
-/// <summary><c>vcmr infer</c> on a corpus folder laid out as CONQUER's feature release: a tiny synthetic corpus written
-/// in the release's layout and encodings (LMDB stores, HERO-format ranklist) by the suite's writers.</summary>
+/// <summary><c>vcmr infer</c> and <c>vcmr train</c> on a corpus folder laid out as CONQUER's feature release: a tiny
+/// synthetic corpus written in the release's layout and encodings (LMDB stores, HERO-format ranklists) by the suite's
+/// writers.</summary>
 [Collection(SerialTorchCollection.Name)]
-public sealed class ConquerReleaseInferTests
+public sealed class ConquerReleaseCliTests
 {
     private static readonly SynthOptions Tiny = new(TrainVideos: 6, ValVideos: 4, TestVideos: 2, VideoDim: 12, TextDim: 16, Seed: 7);
+
+    /// <summary>ConquerModelTests' tiny CONQUER at this corpus's widths.</summary>
+    private static readonly ConquerConfig Fitting = ConquerModelTests.Tiny with { VisualDim = 12, TextDim = 16, QueryDim = 16 };
 
     private sealed record Release(string Dir, SynthCorpus Synth, ConquerRelease Corpus, string Checkpoint);
 
@@ -34,7 +39,8 @@ public sealed class ConquerReleaseInferTests
     }
 
     /// <summary>A synthetic corpus, the same corpus in CONQUER's layout (tvr_feature_release/ under the returned folder)
-    /// with a top-3 val ranklist from an untrained XML, and an untrained CONQUER checkpoint that fits it.</summary>
+    /// with a top-3 val ranklist and a train ranklist of every train video from an untrained XML, and an untrained
+    /// CONQUER checkpoint that fits it.</summary>
     private static Release Write()
     {
         string dir = Directory.CreateTempSubdirectory("vcmr-conquer-release").FullName;
@@ -43,9 +49,12 @@ public sealed class ConquerReleaseInferTests
         Seeding.Seed(5);
         using (var xml = new XmlModel(XmlConfig.Paper with { VisualDim = 12, TextDim = 16, HiddenSize = 16, Heads = 2 }))
         using (var data = TvrData.Open(synth))
+        {
             CandidatesLmdb.Write(release.Ranklist("val"), RetrieverStage.From(xml).Retrieve(data, "val", topK: 3));
+            CandidatesLmdb.Write(release.Ranklist("train"), RetrieverStage.From(xml).Retrieve(data, "train", topK: Tiny.TrainVideos));
+        }
         string checkpoint = Path.Combine(dir, "conquer.ckpt");
-        using (var model = new ConquerModel(ConquerModelTests.Tiny with { VisualDim = 12, TextDim = 16, QueryDim = 16 }))
+        using (var model = new ConquerModel(Fitting))
             Checkpoint.SaveWeights(checkpoint, model);
         return new Release(dir, synth, release, checkpoint);
     }
@@ -92,6 +101,51 @@ public sealed class ConquerReleaseInferTests
         {
             Directory.Delete(r.Dir, true);
         }
+    }
+
+    [SkippableFact]
+    public void TrainOnTheReleaseReadsItsHeroRanklistsOfBothSplits()
+    {
+        RequireLmdb();
+        var r = Write();
+        try
+        {
+            var console = new StringWriter();
+            string run = Path.Combine(r.Dir, "run");
+            Assert.Equal(0, TrainCommand.Run(Train(r, run), console));
+            string text = console.ToString();
+            Assert.Contains($"first stage: ranklist {r.Corpus.Ranklist("train")} (train, ", text);
+            Assert.Contains($"first stage: ranklist {r.Corpus.Ranklist("val")} (val, ", text);
+            int trainQueries = TvrAnnotations.Read(r.Corpus.Annotations("train")).Count;
+            Assert.Contains($"first stage: {trainQueries} of {trainQueries} train queries kept", text); // every train video is listed
+            Assert.True(File.Exists(Path.Combine(run, "best.ckpt")));
+
+            // without the train ranklist: one error naming it, and nothing written
+            File.Delete(ConquerRelease.StoreFile(r.Corpus.Ranklist("train")));
+            string again = Path.Combine(r.Dir, "again");
+            console = new StringWriter();
+            Assert.Equal(1, TrainCommand.Run(Train(r, again), console));
+            text = console.ToString();
+            Assert.StartsWith("error: ", text);
+            Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(ConquerRelease.StoreFile(r.Corpus.Ranklist("train")), text);
+            Assert.Contains("or give --first-stage", text);
+            Assert.All(TrainCommand.Outputs, name => Assert.False(File.Exists(Path.Combine(again, name))));
+        }
+        finally
+        {
+            Directory.Delete(r.Dir, true);
+        }
+    }
+
+    private static TrainArgs Train(Release r, string run)
+    {
+        string config = Path.Combine(r.Dir, "conquer.json");
+        File.WriteAllText(config, ModelRegistry.Describe(ModelSpec.Of(Fitting)));
+        return new TrainArgs(new DirectoryInfo(r.Corpus.Root), new DirectoryInfo(run))
+        {
+            Config = new FileInfo(config), Epochs = 1, BatchSize = 4, Seed = 3, Device = "cpu",
+        };
     }
 
     public static TheoryData<string> Missing => new()
