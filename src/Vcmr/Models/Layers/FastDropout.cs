@@ -7,8 +7,8 @@ namespace Vcmr.Models.Layers;
 /// <summary>
 /// Inverted dropout, as nn.Dropout: in training each element is zeroed with probability p and the rest are scaled
 /// by 1 / (1 - p); in evaluation the input passes unchanged. On the CPU the mask is drawn here, in parallel chunks,
-/// instead of by libtorch's bernoulli_, which fills it serially at about 6 ns an element: at CONQUER's paper shape
-/// that was a quarter of the forward pass (200 M mask elements a step).
+/// instead of by libtorch's bernoulli_, which fills it serially: 184 ms for one 30.7 M-element attention map of
+/// CONQUER's paper shape against 20 ms here on 2 cores (bench/README.md, conquer-train).
 /// </summary>
 /// <remarks>
 /// Each element is kept when a 24-bit uniform draw is at least p (the resolution of torch.rand's float32). The
