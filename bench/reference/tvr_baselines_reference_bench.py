@@ -1,8 +1,8 @@
-"""Times the reference TVR baselines (jayleicn/TVRetrieval d99a9ea: baselines/mixture_embedding_experts,
-clip_alignment_with_language, excl) the way the suite's
-`baselines-steps` benchmark (bench/Vcmr.Benchmarks) times its own.
+"""Times the reference TVR models (jayleicn/TVRetrieval d99a9ea: baselines/mixture_embedding_experts,
+clip_alignment_with_language, excl and crossmodal_moment_localization, XML) the way the suite's
+`baselines-steps` and `xml-train` benchmarks (bench/Vcmr.Benchmarks) time their own.
 
-Usage: python3 tvr_baselines_reference_bench.py TVR_CHECKOUT train|inference mee|cal|excl [COUNT] [--threads N]
+Usage: python3 tvr_baselines_reference_bench.py TVR_CHECKOUT train|inference mee|cal|excl|xml [COUNT] [--threads N]
 
 A checkout is the repository's tree at d99a9ea, e.g.
   git --git-dir=<TVRetrieval clone>/.git archive d99a9ea | tar -x -C /tmp/tvr-ref
@@ -15,6 +15,9 @@ train      COUNT (default 3) steps after one warm-up, batch 128 (bsz), queries o
                  and LSTM 256, margin 0.1, inter_loss_weight 0.4 as the suite's default), positive, intra- and
                  inter-video negative moments of 16 clips (max_pred_l); SGD lr 0.05, momentum 0.95.
            excl: EXCL video_sub (hidden 128, drop 0.1), videos of 100 clips (max_ctx_l), 3072 + 768 wide; Adam lr 1e-3.
+           xml:  XML video_sub as train.py builds it (hidden 256, 4 heads, cross-attention, modular queries, conv
+                 span predictor, hinge ranking loss), videos of 100 clips, 3072 + 768 wide; BertAdam lr 1e-4 with
+                 weight decay 0.01 off biases and LayerNorms, warm-up 0.01 of 1,000 steps (the suite's xml-train).
 inference  mee:  COUNT (default 1000) queries against 2,179 videos (TVR val): every video's embedding in blocks of
                  200 (eval_ctx_bsz), the queries in one block (eval_query_bsz 1000), the score matrix and its top 100.
            excl: COUNT (default 5) queries, each over 100 candidate videos of 100 clips, as inference_with_vcmr.py's
@@ -39,7 +42,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("checkout")
     parser.add_argument("mode", choices=["train", "inference"])
-    parser.add_argument("model", choices=["mee", "cal", "excl"])
+    parser.add_argument("model", choices=["mee", "cal", "excl", "xml"])
     parser.add_argument("count", type=int, nargs="?")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -95,6 +98,27 @@ def build(name):
                     inputs[f"{kind}_moment_{stream}_feat"] = torch.randn(BSZ, m_clips, d)
                     inputs[f"{kind}_moment_{stream}_mask"] = torch.ones(BSZ, m_clips)
             return inputs
+    elif name == "xml":
+        from baselines.crossmodal_moment_localization.model_xml import XML
+        from baselines.crossmodal_moment_localization.optimization import BertAdam
+        model = XML(EasyDict(
+            merge_two_stream=True, cross_att=True, span_predictor_type="conv", encoder_type="transformer", add_pe_rnn=False,
+            pe_type="cosine", visual_input_size=DV, sub_input_size=DT, query_input_size=DT, hidden_size=256,
+            stack_conv_predictor_conv_kernel_sizes=-1, conv_kernel_size=5, conv_stride=1, max_ctx_l=L, max_desc_l=LQ,
+            input_drop=0.1, cross_att_drop=0.1, drop=0.1, n_heads=4, initializer_range=0.02, ctx_mode="video_sub",
+            margin=0.1, ranking_loss_type="hinge", lw_neg_q=1, lw_neg_ctx=1, lw_st_ed=0.01, use_hard_negative=False,
+            hard_pool_size=20, use_self_attention=True, no_modular=False))
+        no_decay = ["bias", "LayerNorm.bias", "LayerNorm.weight"]
+        named = list(model.named_parameters())
+        optimizer = BertAdam([{"params": [p for n, p in named if not any(nd in n for nd in no_decay)], "weight_decay": 0.01},
+                              {"params": [p for n, p in named if any(nd in n for nd in no_decay)], "weight_decay": 0.0}],
+                             lr=1e-4, weight_decay=0.01, warmup=0.01, t_total=1000, schedule="warmup_linear")
+
+        def batch():
+            q, m = query(BSZ)
+            return dict(query_feat=q, query_mask=m, video_feat=torch.randn(BSZ, L, DV), video_mask=torch.ones(BSZ, L),
+                        sub_feat=torch.randn(BSZ, L, DT), sub_mask=torch.ones(BSZ, L), tef_feat=None, tef_mask=None,
+                        st_ed_indices=torch.stack([torch.randint(0, 50, (BSZ,)), torch.randint(50, 100, (BSZ,))], 1))
     else:
         from baselines.excl.model import EXCL
         model = EXCL(EasyDict(visual_input_size=DV, query_input_size=DT, sub_input_size=DT, hidden_size=128, drop=0.1,
