@@ -127,8 +127,8 @@ internal static class TrainCommand
         int epochs = options.Trainer.Epochs;
         console.WriteLine($"training {ModelFiles.Summary(spec)}{(args.Config is null ? args.Resume is null ? " (paper preset)" : "" : $" (config {args.Config.FullName})")}");
         console.WriteLine($"corpus {args.Corpus.FullName}: {data.Queries(args.TrainSplit).Count} {args.TrainSplit} queries, " +
-            $"{data.Queries(args.ValSplit).Count} {args.ValSplit} queries; {plan.StepsPerEpoch} steps of {options.BatchSize} per epoch, " +
-            $"{epochs} epochs, seed {args.Seed}, {device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, stop on {plan.Stop.Name}");
+            $"{data.Queries(args.ValSplit).Count} {args.ValSplit} queries; {Count(plan.StepsPerEpoch, "step")} of {options.BatchSize} per epoch, " +
+            $"{Count(epochs, "epoch")}, seed {args.Seed}, {device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, stop on {plan.Stop.Name}");
         var metrics = new TrainingMetrics(Path.Combine(args.Out.FullName, "metrics.json"), ModelRegistry.Describe(spec), plan.Stop.Name);
         if (args.Resume != null)
         {
@@ -144,7 +144,7 @@ internal static class TrainCommand
         });
         if (history.Epochs.Count == 0)
         {
-            console.WriteLine($"nothing to train: {args.Resume?.FullName} is at the end of its {epochs} epochs or stopped early; --epochs plans a longer run");
+            console.WriteLine($"nothing to train: {args.Resume?.FullName} is at the end of its {Count(epochs, "epoch")} or stopped early; --epochs plans a longer run");
             return CommandLine.Success;
         }
         var best = history.Best!;
@@ -157,6 +157,8 @@ internal static class TrainCommand
         }
         return CommandLine.Success;
     });
+
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     // --first-stage as given; without it, a second stage on CONQUER's release trains over the release's own HERO ranklists
     // (train_select100_top2000 for the training split, when the kind trains on candidates, and the validation split's).

@@ -119,6 +119,7 @@ public sealed class ConquerReleaseCliTests
             int trainQueries = TvrAnnotations.Read(r.Corpus.Annotations("train")).Count;
             Assert.Contains($"first stage: {trainQueries} of {trainQueries} train queries kept", text); // every train video is listed
             Assert.True(File.Exists(Path.Combine(run, "best.ckpt")));
+            Assert.Contains("1 epoch, seed 3", text);
 
             // without the train ranklist: one error naming it, and nothing written
             File.Delete(ConquerRelease.StoreFile(r.Corpus.Ranklist("train")));
