@@ -35,9 +35,9 @@ public sealed class BaselinesStepsBenchmark : IBenchmark
         var result = new Dictionary<string, object> { ["mode"] = args[0], ["model"] = args[1], ["gemm_floor_gflops"] = Math.Round(floor, 1) };
         var figures = (args[0], args[1]) switch
         {
-            ("train", "mee") => TrainMee(count ?? 3),
-            ("train", "cal") => TrainCal(count ?? 3),
-            ("train", "excl") => TrainExcl(count ?? 3),
+            ("train", "mee") => TrainMee(count ?? 3, floor),
+            ("train", "cal") => TrainCal(count ?? 3, floor),
+            ("train", "excl") => TrainExcl(count ?? 3, floor),
             ("inference", "mee") => InferMee(count ?? 1000),
             ("inference", "excl") => InferExcl(count ?? 100),
             _ => throw new ArgumentException("inference cal: see baselines-inference (CAL over every proposal at TVR val scale)"),
@@ -50,46 +50,32 @@ public sealed class BaselinesStepsBenchmark : IBenchmark
         return result;
     }
 
-    private static QueryBatch Queries(int n) => new(Enumerable.Range(0, n).ToList(), randn(n, Lq, Dt), ones(n, Lq));
+    private static QueryBatch Queries(int n) => TrainStepTimer.Queries(n, Lq, Dt);
 
-    private static ContextBatch Context(int n, int clips) =>
-        new(Enumerable.Range(0, n).Select(i => $"v{i}").ToList(), randn(n, clips, Dv), randn(n, clips, Dt), ones(n, clips));
+    private static ContextBatch Context(int n, int clips) => TrainStepTimer.Videos(n, clips, Dv, Dt);
 
-    /// <summary>Times <paramref name="steps"/> training steps after one warm-up; forward matmul FLOPs x 3 per step.</summary>
-    private static Dictionary<string, object> Train<TB>(nn.Module model, TorchOptimizer opt, Func<TB> batch, Func<TB, Tensor> loss, int steps, double forwardFlops)
-        where TB : IDisposable
+    /// <summary>Times <paramref name="steps"/> training steps after one warm-up (<see cref="TrainStepTimer"/>); forward
+    /// matmul FLOPs x 3 per step.</summary>
+    private static Dictionary<string, object> Train<TB>(nn.Module model, IOptimizer opt, Func<TB> batch, Func<TB, Tensor> loss, int steps,
+        double forwardFlops, double floor) where TB : IDisposable
     {
         model.train();
-        double seconds = 0;
-        for (int s = 0; s <= steps; s++)
-        {
-            using var b = batch();
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            opt.ZeroGrad();
-            loss(b).backward();
-            opt.Step();
-            if (s > 0) seconds += clock.Elapsed.TotalSeconds;
-        }
-        double perStep = seconds / steps;
-        return new()
-        {
-            ["steps"] = steps, ["seconds_per_step"] = Math.Round(perStep, 4), ["queries_per_s"] = Math.Round(Bsz / perStep, 2),
-            ["gflop"] = 3 * forwardFlops / 1e9, ["seconds"] = perStep,
-        };
+        var result = new Dictionary<string, object> { ["steps"] = steps };
+        TrainStepTimer.Time("", opt, batch, loss, Bsz, _ => 3 * forwardFlops, steps, floor, result);
+        return result;
     }
 
-    private static Dictionary<string, object> TrainMee(int steps)
+    private static Dictionary<string, object> TrainMee(int steps, double floor)
     {
         using var model = new MeeModel(MeeConfig.Paper);
         var opt = new Adam(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), 1e-4);
         var step = new TrainingStep(0, 0, new Random(0));
         // the reference's loader hands MEE each video's mean clip feature: one clip per video here
         return Train(model, opt, () => new TrainingBatch(Queries(Bsz), Context(Bsz, 1), zeros(Bsz, int64), zeros(Bsz, int64)),
-            b => model.Loss(b, step).Total, steps, MeeFlops(Bsz, Bsz));
+            b => model.Loss(b, step).Total, steps, MeeFlops(Bsz, Bsz), floor);
     }
 
-    private static Dictionary<string, object> TrainCal(int steps)
+    private static Dictionary<string, object> TrainCal(int steps, double floor)
     {
         var cfg = CalConfig.Paper;
         using var model = new CalModel(cfg);
@@ -98,17 +84,17 @@ public sealed class BaselinesStepsBenchmark : IBenchmark
         double lstm = 2.0 * Bsz * Lq * 4 * cfg.LstmHiddenSize * (cfg.TextDim + cfg.LstmHiddenSize) + 2.0 * Bsz * cfg.LstmHiddenSize * cfg.OutputSize;
         double moments = 3 * 2.0 * Bsz * MomentClips * cfg.HiddenSize * (cfg.VideoInputDim + cfg.SubInputDim + 2 * cfg.OutputSize);
         return Train(model, opt, () => new CalTrainingBatch(Queries(Bsz), Moments(), Moments(), Moments()),
-            b => model.LossTerms(b).Total, steps, lstm + moments);
+            b => model.LossTerms(b).Total, steps, lstm + moments, floor);
     }
 
-    private static Dictionary<string, object> TrainExcl(int steps)
+    private static Dictionary<string, object> TrainExcl(int steps, double floor)
     {
         var cfg = ExclConfig.Paper;
         using var model = new ExclModel(cfg);
         var opt = new Adam(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), 1e-3);
         var step = new TrainingStep(0, 0, new Random(0));
         return Train(model, opt, () => new TrainingBatch(Queries(Bsz), Context(Bsz, L), randint(0, 50, Bsz), randint(50, 100, Bsz)),
-            b => model.Loss(b, step).Total, steps, ExclQueryFlops(cfg, Bsz) + Bsz * (ExclFirstFlops(cfg) + ExclPairFlops(cfg)));
+            b => model.Loss(b, step).Total, steps, ExclQueryFlops(cfg, Bsz) + Bsz * (ExclFirstFlops(cfg) + ExclPairFlops(cfg)), floor);
     }
 
     private static Dictionary<string, object> InferMee(int nq)
