@@ -33,6 +33,19 @@ internal static class FirstStageFile
         return [.. runs.Select(r => Ranklist(full, data, r.Split, console))];
     }
 
+    /// <summary>The HERO ranklist folders <paramref name="release"/> ships for <paramref name="splits"/>, the default first
+    /// stage of a second stage on CONQUER's release; a missing one is a <see cref="DataFormatException"/> naming each
+    /// missing data.mdb and the --corpus folder <paramref name="corpus"/>.</summary>
+    public static IReadOnlyList<string> ReleaseRanklists(ConquerRelease release, string corpus, params string[] splits)
+    {
+        var lists = splits.Select(release.Ranklist).ToList();
+        var missing = lists.Select(ConquerRelease.StoreFile).Where(f => !File.Exists(f)).ToList();
+        if (missing.Count > 0)
+            throw new DataFormatException($"{corpus}: the CONQUER release has no first-stage ranklist for {string.Join(" and ", splits)}, missing " +
+                $"{string.Join(", ", missing)} (the release ships HERO's there); or give --first-stage");
+        return lists;
+    }
+
     /// <summary>Throws naming --first-stage and the path unless every path is a file or folder.</summary>
     public static void CheckExist(IEnumerable<string> paths)
     {

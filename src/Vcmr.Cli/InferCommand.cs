@@ -64,11 +64,11 @@ internal static class InferCommand
         if (args.Nms is { } thd && !(thd is > 0 and < 1)) throw new ArgumentException($"--nms {thd}: an IoU threshold is in (0, 1)");
         CommandLine.CheckInput(args.Checkpoint, "--checkpoint");
         if (args.Config != null) CommandLine.CheckInput(args.Config, "--config");
-        if (args.FirstStage != null && !File.Exists(args.FirstStage) && !Directory.Exists(args.FirstStage))
-            throw new IOException($"--first-stage {Path.GetFullPath(args.FirstStage)}: does not exist");
+        if (args.FirstStage != null) FirstStageFile.CheckExist([args.FirstStage]);
         var corpus = CorpusFolder.Open(args.Corpus.FullName, args.Layout, args.Split);
         // a second stage on CONQUER's release runs over the release's own ranklist when no first stage is given
-        string? releaseRanklist = args.FirstStage is null && corpus is ConquerRelease release ? release.Ranklist(args.Split) : null;
+        var release = args.FirstStage is null ? corpus as ConquerRelease : null;
+        string? releaseRanklist = release?.Ranklist(args.Split);
         var inputs = CorpusFolder.Files(corpus, [args.Split]).Select(f => (new FileInfo(f), "--corpus")).Append((args.Checkpoint, "--checkpoint")).ToList();
         if (releaseRanklist is not null) inputs.Add((new FileInfo(ConquerRelease.StoreFile(releaseRanklist)), "--corpus"));
         if (args.Config != null) inputs.Add((args.Config, "--config"));
@@ -82,13 +82,10 @@ internal static class InferCommand
         string? firstStage = args.FirstStage;
         if (firstStage is null && AnyModel.NeedsFirstStage(model))
         {
-            if (releaseRanklist is null)
+            if (release is null)
                 throw new ArgumentException($"--checkpoint {args.Checkpoint.FullName}: a '{loaded.Spec.Kind}' model is a second stage only: " +
                     "give its first stage with --first-stage (a retriever's model file or a ranklist folder)");
-            if (!File.Exists(ConquerRelease.StoreFile(releaseRanklist)))
-                throw new DataFormatException($"{args.Corpus.FullName}: the CONQUER release has no first-stage ranklist for {args.Split}, missing " +
-                    $"{ConquerRelease.StoreFile(releaseRanklist)} (the release ships HERO's there); or give --first-stage");
-            firstStage = releaseRanklist;
+            firstStage = FirstStageFile.ReleaseRanklists(release, args.Corpus.FullName, args.Split)[0];
         }
         if (args.FirstStage is not null && !AnyModel.IsLocalizer(model))
             throw new ArgumentException($"--first-stage: a '{loaded.Spec.Kind}' model is a first stage itself");

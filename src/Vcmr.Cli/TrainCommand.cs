@@ -165,13 +165,8 @@ internal static class TrainCommand
     private static IReadOnlyList<string>? FirstStage(TrainArgs args, ITvrCorpus corpus, nn.Module model, TrainingDefaults defaults)
     {
         if (args.FirstStage is { Count: > 0 } || corpus is not ConquerRelease release || !AnyModel.NeedsFirstStage(model)) return args.FirstStage;
-        string[] splits = defaults.Candidates is null ? [args.ValSplit] : [args.TrainSplit, args.ValSplit];
-        var lists = splits.Select(release.Ranklist).ToList();
-        var missing = lists.Select(ConquerRelease.StoreFile).Where(f => !File.Exists(f)).ToList();
-        if (missing.Count > 0)
-            throw new DataFormatException($"{args.Corpus.FullName}: the CONQUER release has no first-stage ranklist for {string.Join(" and ", splits)}, missing " +
-                $"{string.Join(", ", missing)} (the release ships HERO's there); or give --first-stage");
-        return lists;
+        return FirstStageFile.ReleaseRanklists(release, args.Corpus.FullName,
+            defaults.Candidates is null ? [args.ValSplit] : [args.TrainSplit, args.ValSplit]);
     }
 
     // What a second stage trains and validates on: its first stage's top candidates on the validation split and, for a kind
