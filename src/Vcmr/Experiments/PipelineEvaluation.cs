@@ -50,7 +50,14 @@ public static class PipelineEvaluation
         IReadOnlyList<TvrQuery>? queries = null)
     {
         queries ??= data.Queries(split);
-        var candidates = retriever.Retrieve(data, split, topK, queries);
+        return retriever.Retrieve(data, split, topK, queries).EvaluateRetrieval(data, split, queries);
+    }
+
+    /// <summary>The official VR metrics of videos already ranked for <paramref name="split"/>'s queries (a first stage's
+    /// list kept for later stages, so that it is not ranked twice).</summary>
+    public static TvrEvalResult EvaluateRetrieval(this VideoCandidates candidates, TvrData data, string split, IReadOnlyList<TvrQuery>? queries = null)
+    {
+        queries ??= data.Queries(split);
         return TvrMetrics.Evaluate(candidates.ToSubmission(queries.ToDictionary(q => q.DescId, q => q.Desc)), queries);
     }
 }
